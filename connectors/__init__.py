@@ -1,0 +1,1 @@
+"""Connectors: one package per upstream. Only the composition root picks concrete ones."""

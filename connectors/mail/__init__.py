@@ -1,0 +1,1 @@
+"""Mail connectors: Maildir, IMAP, SMTP and sendmail-style send commands."""

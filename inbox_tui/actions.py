@@ -1,0 +1,92 @@
+"""The catalogue of user actions. Stdlib only.
+
+One entry feeds the key binding (its ``id``), the footer, the ``?`` help screen, the
+command palette and the README key table. Keys themselves live in ``keymaps/*.toml``;
+an ID here without a key in ``keymaps/default.toml`` is an error caught by the tests.
+
+IDs are ``<context>.<verb>``. Contexts are the UI places a key works in:
+``global`` (everywhere), ``queue``, ``conversation``, ``compose``, ``picker``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    description: str
+    footer: bool = False
+    """Shown in the footer (keep it to the handful that teach the screen)."""
+
+    @property
+    def context(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def verb(self) -> str:
+        return self.id.split(".", 1)[1]
+
+
+CONTEXTS = ("global", "queue", "conversation", "compose", "picker")
+
+_ACTIONS = (
+    # global
+    Action("global.quit", "Quit", footer=True),
+    Action("global.help", "Show keys", footer=True),
+    Action("global.sync", "Sync now (flush outbox, pull new mail)", footer=True),
+    Action("global.palette", "Command palette"),
+    Action("global.undo", "Undo the last action while it is still in the outbox"),
+    Action("global.outbox", "Show the outbox (pending operations)"),
+    # queue
+    Action("queue.down", "Next row"),
+    Action("queue.up", "Previous row"),
+    Action("queue.page_down", "Page down"),
+    Action("queue.page_up", "Page up"),
+    Action("queue.first", "First row"),
+    Action("queue.last", "Last row"),
+    Action("queue.open", "Open conversation", footer=True),
+    Action("queue.next_view", "Next view", footer=True),
+    Action("queue.previous_view", "Previous view"),
+    Action("queue.search", "Search", footer=True),
+    Action("queue.clear_search", "Clear search"),
+    Action("queue.close", "Close conversation"),
+    Action("queue.pending", "Mark pending (waiting on customer)"),
+    Action("queue.reopen", "Reopen conversation"),
+    Action("queue.toggle_read", "Toggle read / unread"),
+    # conversation
+    Action("conversation.back", "Back to the queue", footer=True),
+    Action("conversation.reply", "Reply", footer=True),
+    Action("conversation.canned", "Reply with a canned reply", footer=True),
+    Action("conversation.note", "Add internal note", footer=True),
+    Action("conversation.close", "Close", footer=True),
+    Action("conversation.pending", "Mark pending (waiting on customer)"),
+    Action("conversation.reopen", "Reopen"),
+    Action("conversation.tag", "Add or remove tags"),
+    Action("conversation.next", "Next conversation", footer=True),
+    Action("conversation.previous", "Previous conversation"),
+    Action("conversation.scroll_down", "Scroll thread down"),
+    Action("conversation.scroll_up", "Scroll thread up"),
+    Action("conversation.focus_notes", "Focus the notes pane"),
+    # compose
+    Action("compose.send", "Send reply", footer=True),
+    Action("compose.cancel", "Cancel (keep draft)", footer=True),
+    Action("compose.editor", "Edit in $EDITOR", footer=True),
+    Action("compose.canned", "Insert canned reply", footer=True),
+    # picker (canned replies, tags)
+    Action("picker.select", "Choose", footer=True),
+    Action("picker.cancel", "Cancel", footer=True),
+    Action("picker.down", "Next choice"),
+    Action("picker.up", "Previous choice"),
+)
+
+ACTIONS: dict[str, Action] = {a.id: a for a in _ACTIONS}
+
+
+def actions_in(context: str) -> list[Action]:
+    return [a for a in _ACTIONS if a.context == context]
+
+
+def get(action_id: str) -> Action:
+    return ACTIONS[action_id]

@@ -1,0 +1,231 @@
+"""Agent actions and their operations: the local change and its outbox rows commit
+together, so whatever the UI reports as done is on disk and will be flushed upstream."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from inbox_tui.errors import NotFound
+from inbox_tui.model import Message, OpKind, Operation, OpState, Status, utcnow
+from inbox_tui.store.aggregates import refresh_conversation
+from inbox_tui.store.base import StoreBase, dumps, iso, parse_iso
+from inbox_tui.store.ingest import IngestMixin, set_tags
+
+UNDOABLE = (OpState.PENDING, OpState.FAILED, OpState.CONFLICT)
+OPEN_STATES = ("pending", "sending", "failed", "conflict", "unconfirmed")
+
+
+@dataclass
+class NewOp:
+    kind: OpKind
+    payload: dict[str, Any]
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass
+class LocalChange:
+    """What an action changes in the cache right away (and how to take it back)."""
+
+    status: Status | None = None
+    tags_add: Sequence[str] = ()
+    tags_remove: Sequence[str] = ()
+    message: Message | None = None
+    """A queued outgoing reply, shown in the thread until upstream confirms it."""
+    note: tuple[str, str] | None = None
+    """``(body, author)`` of an internal note."""
+    read: bool | None = None
+    message_op: str = ""
+    """Which of the ops the queued message / note belongs to."""
+
+
+class OutboxMixin(IngestMixin, StoreBase):
+    def record_action(
+        self, conversation_id: int, change: LocalChange, ops: Sequence[NewOp], *, group_id: str | None = None
+    ) -> list[str]:
+        group = group_id or str(uuid.uuid4())
+        now = iso(utcnow())
+        with self.transaction() as con:
+            conv = con.execute(
+                "SELECT id, account, status, news_version FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+            if conv is None:
+                raise NotFound(f"conversation {conversation_id} does not exist")
+            undo: dict[str, Any] = {}
+            if change.status is not None and change.status != conv["status"]:
+                undo["status"] = conv["status"]
+                con.execute("UPDATE conversations SET status = ? WHERE id = ?", (str(change.status), conversation_id))
+            if change.tags_add or change.tags_remove:
+                before = [r[0] for r in con.execute("SELECT tag FROM tags WHERE conversation_id = ?", (conversation_id,))]
+                after = [t for t in before if t not in change.tags_remove]
+                after += [t for t in change.tags_add if t not in after]
+                undo["tags"] = before
+                set_tags(con, conversation_id, after)
+            if change.message is not None:
+                row_id = self._insert_message(
+                    con, conv["account"], conversation_id, change.message, op_id=change.message_op
+                )
+                undo["message_row"] = row_id
+            if change.note is not None:
+                cur = con.execute(
+                    "INSERT INTO notes (conversation_id, body, author, created_at, op_id, local_only) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (conversation_id, change.note[0], change.note[1], now, change.message_op, int(not change.message_op)),
+                )
+                undo["note_row"] = cur.lastrowid
+            if change.read is not None:
+                con.execute(
+                    "UPDATE messages SET flags = CASE WHEN ? THEN trim(flags || ',seen', ',') "
+                    "ELSE replace(replace(flags, 'seen', ''), ',,', ',') END "
+                    "WHERE conversation_id = ? AND direction = 'in' AND (instr(flags, 'seen') = 0) = ?",
+                    (change.read, conversation_id, change.read),
+                )
+            for op in ops:
+                con.execute(
+                    "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
+                    "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                    (
+                        op.id,
+                        group,
+                        conversation_id,
+                        conv["account"],
+                        str(op.kind),
+                        dumps(op.payload),
+                        dumps(undo),
+                        str(conv["news_version"]),
+                        now,
+                        now,
+                    ),
+                )
+                _log(con, op.id, "created")
+            if not ops and undo:
+                # a purely local change still needs its undo record
+                con.execute(
+                    "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
+                    "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'local', '{}', ?, ?, 'sent', ?, ?)",
+                    (str(uuid.uuid4()), group, conversation_id, conv["account"], dumps(undo), "", now, now),
+                )
+            refresh_conversation(con, conversation_id)
+        return [op.id for op in ops]
+
+    # ------------------------------------------------------------------ undo
+    def last_undoable_group(self) -> str | None:
+        row = self.query_one(
+            "SELECT group_id FROM operations WHERE state != 'cancelled' ORDER BY created_at DESC, rowid DESC LIMIT 1"
+        )
+        if row is None:
+            return None
+        states = {r[0] for r in self.query("SELECT state FROM operations WHERE group_id = ?", (row[0],))}
+        if states <= {s.value for s in UNDOABLE} or states == {"sent"} and self._is_local_only(row[0]):
+            return str(row[0])
+        return None
+
+    def _is_local_only(self, group_id: str) -> bool:
+        kinds = {r[0] for r in self.query("SELECT kind FROM operations WHERE group_id = ?", (group_id,))}
+        return kinds == {"local"}
+
+    def undo_group(self, group_id: str) -> list[dict[str, Any]]:
+        """Cancel a group's operations and restore the cache. Returns the cancelled rows."""
+        with self.transaction() as con:
+            rows = con.execute(
+                "SELECT * FROM operations WHERE group_id = ? ORDER BY created_at DESC", (group_id,)
+            ).fetchall()
+            if not rows or any(r["state"] not in ("pending", "failed", "conflict") and r["kind"] != "local" for r in rows):
+                return []
+            conv_id = rows[0]["conversation_id"]
+            undo = json.loads(rows[0]["undo_json"])
+            if "status" in undo:
+                con.execute("UPDATE conversations SET status = ? WHERE id = ?", (undo["status"], conv_id))
+            if "tags" in undo:
+                set_tags(con, conv_id, undo["tags"])
+            if "message_row" in undo:
+                con.execute("DELETE FROM messages WHERE id = ?", (undo["message_row"],))
+            if "note_row" in undo:
+                con.execute("DELETE FROM notes WHERE id = ?", (undo["note_row"],))
+            con.execute(
+                "UPDATE operations SET state = 'cancelled', updated_at = ? WHERE group_id = ?", (iso(utcnow()), group_id)
+            )
+            for r in rows:
+                _log(con, r["id"], "cancelled", "undone by the agent")
+            refresh_conversation(con, conv_id)
+            return [dict(r) for r in rows]
+
+    # ------------------------------------------------------------------ push side
+    def operations(self, *, states: Sequence[str] = OPEN_STATES, account: str | None = None) -> list[Operation]:
+        marks = ",".join("?" * len(states))
+        sql = f"SELECT * FROM operations WHERE kind != 'local' AND state IN ({marks})"
+        params: list[Any] = list(states)
+        if account is not None:
+            sql += " AND account = ?"
+            params.append(account)
+        return [to_operation(r) for r in self.query(sql + " ORDER BY created_at, rowid", params)]
+
+    def operation(self, op_id: str) -> Operation:
+        row = self.query_one("SELECT * FROM operations WHERE id = ?", (op_id,))
+        if row is None:
+            raise NotFound(f"operation {op_id} does not exist")
+        return to_operation(row)
+
+    def set_op_state(
+        self,
+        op_id: str,
+        state: OpState,
+        *,
+        error: str = "",
+        remote_id: str = "",
+        attempt: bool = False,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        with self.transaction() as con:
+            con.execute(
+                "UPDATE operations SET state = ?, last_error = CASE WHEN ? = '' AND ? = 'sent' THEN '' ELSE "
+                "CASE WHEN ? = '' THEN last_error ELSE ? END END, remote_id = CASE WHEN ? = '' THEN remote_id ELSE ? END, "
+                "attempts = attempts + ?, updated_at = ?, next_attempt_at = ? WHERE id = ?",
+                (
+                    str(state), error, str(state), error, error, remote_id, remote_id, int(attempt),
+                    iso(utcnow()), iso(next_attempt_at), op_id,
+                ),
+            )  # fmt: skip
+            _log(con, op_id, str(state), error)
+            if state is OpState.SENT and remote_id:
+                con.execute(
+                    "UPDATE messages SET remote_id = ? WHERE op_id = ? AND remote_id IS NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM messages m2 WHERE m2.account = messages.account AND m2.remote_id = ?)",
+                    (remote_id, op_id, remote_id),
+                )
+                con.execute("UPDATE notes SET remote_id = ?, local_only = 0 WHERE op_id = ?", (remote_id, op_id))
+
+    def conversation_news_version(self, conversation_id: int) -> int:
+        row = self.query_one("SELECT news_version FROM conversations WHERE id = ?", (conversation_id,))
+        return int(row[0]) if row else 0
+
+    def op_log(self, op_id: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query("SELECT at, event, detail FROM operation_log WHERE op_id = ? ORDER BY id", (op_id,))]
+
+
+def _log(con: sqlite3.Connection, op_id: str, event: str, detail: str = "") -> None:
+    con.execute(
+        "INSERT INTO operation_log (op_id, at, event, detail) VALUES (?, ?, ?, ?)", (op_id, iso(utcnow()), event, detail)
+    )
+
+
+def to_operation(row: sqlite3.Row) -> Operation:
+    return Operation(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        account=row["account"],
+        kind=OpKind(row["kind"]),
+        payload=json.loads(row["payload_json"]),
+        base_version=row["base_version"],
+        state=OpState(row["state"]),
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        created_at=parse_iso(row["created_at"]),
+        updated_at=parse_iso(row["updated_at"]),
+        remote_id=row["remote_id"],
+    )

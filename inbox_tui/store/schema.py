@@ -1,0 +1,180 @@
+"""Numbered migrations. Never edit a released one; add the next."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("inbox_tui")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE accounts (
+            name TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            address TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE customers (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL,
+            remote_id TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            thread_subject TEXT NOT NULL DEFAULT '',
+            customer_id INTEGER REFERENCES customers(id),
+            status TEXT NOT NULL DEFAULT 'open',
+            raw_status TEXT NOT NULL DEFAULT '',
+            priority INTEGER NOT NULL DEFAULT 0,
+            assignee TEXT NOT NULL DEFAULT '',
+            unread INTEGER NOT NULL DEFAULT 0,
+            awaiting TEXT NOT NULL DEFAULT 'agent',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            waiting_since TEXT NOT NULL,
+            last_message_at TEXT NOT NULL DEFAULT '',
+            message_count INTEGER NOT NULL DEFAULT 0,
+            snippet TEXT NOT NULL DEFAULT '',
+            has_attachments INTEGER NOT NULL DEFAULT 0,
+            upstream_version TEXT NOT NULL DEFAULT '',
+            news_version INTEGER NOT NULL DEFAULT 0,
+            sort_key TEXT NOT NULL DEFAULT '',
+            snoozed_until TEXT,
+            UNIQUE (account, remote_id)
+        );
+        CREATE INDEX conversations_sort ON conversations (sort_key);
+        CREATE INDEX conversations_status_sort ON conversations (status, sort_key);
+        CREATE INDEX conversations_customer ON conversations (customer_id, updated_at);
+        CREATE INDEX conversations_thread_subject ON conversations (account, thread_subject);
+
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            account TEXT NOT NULL,
+            remote_id TEXT,
+            message_id TEXT NOT NULL DEFAULT '',
+            in_reply_to TEXT NOT NULL DEFAULT '',
+            references_json TEXT NOT NULL DEFAULT '[]',
+            direction TEXT NOT NULL,
+            from_name TEXT NOT NULL DEFAULT '',
+            from_email TEXT NOT NULL DEFAULT '',
+            to_json TEXT NOT NULL DEFAULT '[]',
+            cc_json TEXT NOT NULL DEFAULT '[]',
+            date TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            body_text TEXT NOT NULL DEFAULT '',
+            attachments_json TEXT NOT NULL DEFAULT '[]',
+            folder TEXT NOT NULL DEFAULT '',
+            flags TEXT NOT NULL DEFAULT '',
+            keywords_json TEXT NOT NULL DEFAULT '[]',
+            problems_json TEXT NOT NULL DEFAULT '[]',
+            op_id TEXT NOT NULL DEFAULT '',
+            UNIQUE (account, remote_id)
+        );
+        CREATE INDEX messages_conversation ON messages (conversation_id, date);
+        CREATE INDEX messages_message_id ON messages (account, message_id);
+
+        -- Message-IDs a message points at (In-Reply-To + References), so a reply that
+        -- arrives before its parent still finds its conversation later.
+        CREATE TABLE message_refs (
+            account TEXT NOT NULL,
+            ref_id TEXT NOT NULL,
+            message_row INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE
+        );
+        CREATE INDEX message_refs_ref ON message_refs (account, ref_id);
+
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+            subject, body_text, from_name, from_email,
+            content='messages', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, subject, body_text, from_name, from_email)
+            VALUES (new.id, new.subject, new.body_text, new.from_name, new.from_email);
+        END;
+        CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, subject, body_text, from_name, from_email)
+            VALUES ('delete', old.id, old.subject, old.body_text, old.from_name, old.from_email);
+        END;
+        CREATE TRIGGER messages_au AFTER UPDATE OF subject, body_text, from_name, from_email ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, subject, body_text, from_name, from_email)
+            VALUES ('delete', old.id, old.subject, old.body_text, old.from_name, old.from_email);
+            INSERT INTO messages_fts (rowid, subject, body_text, from_name, from_email)
+            VALUES (new.id, new.subject, new.body_text, new.from_name, new.from_email);
+        END;
+
+        CREATE TABLE tags (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, tag)
+        ) WITHOUT ROWID;
+        CREATE INDEX tags_tag ON tags (tag);
+
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            remote_id TEXT,
+            op_id TEXT NOT NULL DEFAULT '',
+            local_only INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (conversation_id, remote_id)
+        );
+
+        CREATE TABLE operations (
+            id TEXT PRIMARY KEY,
+            group_id TEXT NOT NULL,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            account TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload_json TEXT NOT NULL,
+            undo_json TEXT NOT NULL DEFAULT '{}',
+            base_version TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            remote_id TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX operations_state ON operations (state, account, created_at);
+        CREATE INDEX operations_conversation ON operations (conversation_id);
+
+        CREATE TABLE operation_log (
+            id INTEGER PRIMARY KEY,
+            op_id TEXT NOT NULL REFERENCES operations(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            event TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+
+        CREATE TABLE drafts (
+            conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE draft_versions (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            saved_at TEXT NOT NULL
+        );
+
+        CREATE TABLE sync_state (
+            account TEXT PRIMARY KEY,
+            cursor_json TEXT NOT NULL DEFAULT 'null',
+            last_sync_at TEXT NOT NULL DEFAULT '',
+            last_error TEXT NOT NULL DEFAULT '',
+            offline_since TEXT NOT NULL DEFAULT ''
+        );
+        """
+    )
