@@ -332,3 +332,12 @@ def normalize_subject(subject: str) -> tuple[str, bool]:
         had = True
         text = stripped
     return " ".join(text.split()).casefold(), had
+
+
+def reply_subject(subject: str) -> str:
+    """``Re: `` once: never ``Re: Re: …``, and other clients' reply prefixes count too."""
+    subject = clean_line(subject or "", 900)
+    _, had_prefix = normalize_subject(subject)
+    if had_prefix and subject[:3].casefold() in ("re:", "aw:", "sv:", "vs:") or subject[:3].casefold() == "re:":
+        return subject
+    return f"Re: {subject}" if subject else "Re: your message"

@@ -294,7 +294,8 @@ class IngestMixin(StoreBase):
                     (conv_id,),
                 )
             }
-            status_changed = existing["raw_status"] != conv.raw_status
+            # canonical, not raw: our own pushed status change coming back is not news
+            status_changed = existing["status"] != str(conv.status)
             con.execute(
                 "UPDATE conversations SET subject = ?, thread_subject = ?, customer_id = COALESCE(?, customer_id), "
                 "status = CASE WHEN ? THEN status ELSE ? END, raw_status = ?, "
@@ -359,8 +360,8 @@ class IngestMixin(StoreBase):
             flags.add("seen")
         msg.flags = frozenset(flags)
         self._insert_message(con, account, conv_id, msg)
-        if msg.direction is Direction.IN or not msg.author_is_agent:
-            con.execute("UPDATE conversations SET news_version = news_version + 1 WHERE id = ?", (conv_id,))
+        # anything new that is not our own queued reply is news the agent has not seen
+        con.execute("UPDATE conversations SET news_version = news_version + 1 WHERE id = ?", (conv_id,))
         result.new_messages += 1
 
     def _upsert_remote_note(self, con: sqlite3.Connection, conv_id: int, note: RemoteNote, result: IngestResult) -> None:

@@ -46,7 +46,14 @@ class LocalChange:
 
 class OutboxMixin(IngestMixin, StoreBase):
     def record_action(
-        self, conversation_id: int, change: LocalChange, ops: Sequence[NewOp], *, group_id: str | None = None
+        self,
+        conversation_id: int,
+        change: LocalChange,
+        ops: Sequence[NewOp],
+        *,
+        group_id: str | None = None,
+        base_version: int | None = None,
+        drop_draft: bool = False,
     ) -> list[str]:
         group = group_id or str(uuid.uuid4())
         now = iso(utcnow())
@@ -97,12 +104,14 @@ class OutboxMixin(IngestMixin, StoreBase):
                         str(op.kind),
                         dumps(op.payload),
                         dumps(undo),
-                        str(conv["news_version"]),
+                        str(conv["news_version"] if base_version is None else base_version),
                         now,
                         now,
                     ),
                 )
                 _log(con, op.id, "created")
+            if drop_draft:
+                con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
             if not ops and undo:
                 # a purely local change still needs its undo record
                 con.execute(
@@ -116,7 +125,8 @@ class OutboxMixin(IngestMixin, StoreBase):
     # ------------------------------------------------------------------ undo
     def last_undoable_group(self) -> str | None:
         row = self.query_one(
-            "SELECT group_id FROM operations WHERE state != 'cancelled' ORDER BY created_at DESC, rowid DESC LIMIT 1"
+            "SELECT group_id FROM operations WHERE state != 'cancelled' AND kind != 'read' "
+            "ORDER BY created_at DESC, rowid DESC LIMIT 1"
         )
         if row is None:
             return None

@@ -1,0 +1,402 @@
+"""Use cases the TUI and the CLI share: read the queue, open a conversation, reply, note,
+change status and tags, undo, drafts. No Textual here, no concrete connector.
+
+Every upstream-visible action writes its local change and its outbox operation in one
+transaction (``Store.record_action``): when a method returns, the action is on disk.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from connectors.base import OutgoingReply, ParentMessage
+from inbox_tui import paths
+from inbox_tui.config import AppConfig
+from inbox_tui.errors import ConfigError, InboxError, NotFound, PlaceholderError
+from inbox_tui.model import (
+    Address,
+    Conversation,
+    Direction,
+    Message,
+    Note,
+    OpKind,
+    Operation,
+    OpState,
+    Status,
+    StoredMessage,
+    clean_line,
+    clean_text,
+    reply_subject,
+    utcnow,
+)
+from inbox_tui.replies import CannedReply, load_dir, render, unresolved
+from inbox_tui.store import LocalChange, NewOp, Store
+
+__all__ = [
+    "CannedReply",
+    "ConversationDetail",
+    "InboxService",
+    "QueueRow",
+    "StatusInfo",
+    "ViewSpec",
+]
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    key: str
+    title: str
+
+
+VIEWS = (
+    ViewSpec("open", "All open"),
+    ViewSpec("unanswered", "Unanswered"),
+    ViewSpec("waiting", "Waiting on customer"),
+    ViewSpec("closed", "Closed"),
+)
+
+
+@dataclass
+class QueueRow:
+    id: int
+    account: str
+    subject: str
+    customer_name: str
+    customer_email: str
+    status: Status
+    raw_status: str
+    priority: int
+    tags: tuple[str, ...]
+    unread: bool
+    awaiting: str
+    waiting_since: datetime
+    updated_at: datetime
+    message_count: int
+    snippet: str
+    pending_ops: int
+    has_attachments: bool
+    assignee: str
+
+
+@dataclass
+class ConversationDetail:
+    conversation: Conversation
+    messages: list[StoredMessage]
+    notes: list[Note]
+    history: list[QueueRow]
+    operations: list[Operation]
+    upstream: frozenset[str]
+    draft: str | None
+
+
+@dataclass
+class StatusInfo:
+    accounts: list[str]
+    last_sync: datetime | None
+    pending_ops: int
+    problem: str | None
+
+
+class InboxService:
+    def __init__(self, store: Store, config: AppConfig, upstream: dict[str, frozenset[str]]) -> None:
+        """``upstream``: per account, which operation kinds its connector can push
+        (``reply``, ``note``, ``status``, ``tags``, ``assign``, ``read``)."""
+        self.store = store
+        self.config = config
+        self.upstream = upstream
+        self.agent_name = config.agent_name or "Support"
+
+    # ------------------------------------------------------------------ reading
+    def views(self) -> list[ViewSpec]:
+        return list(VIEWS)
+
+    def view_counts(self, search: str | None = None) -> dict[str, int]:
+        return {v.key: self.store.view_count(v.key, search) for v in VIEWS}
+
+    def queue_ids(self, view: str, search: str | None = None) -> list[int]:
+        return self.store.queue_ids(view, search)
+
+    def rows(self, ids: Sequence[int]) -> list[QueueRow]:
+        return [_queue_row(d) for d in self.store.queue_rows(ids)]
+
+    def conversation(self, conversation_id: int) -> ConversationDetail:
+        conv = self._conversation(conversation_id)
+        history = self.rows(self.store.customer_history(conv.customer_id, conversation_id))
+        ops = [o for o in self.store.operations() if o.conversation_id == conversation_id]
+        return ConversationDetail(
+            conversation=conv,
+            messages=self.store.messages(conversation_id),
+            notes=self.store.notes(conversation_id),
+            history=history,
+            operations=ops,
+            upstream=self.upstream.get(conv.account, frozenset()),
+            draft=self.store.draft(conversation_id),
+        )
+
+    def _conversation(self, conversation_id: int) -> Conversation:
+        conv = self.store.conversation(conversation_id)
+        if conv is None:
+            raise NotFound(f"no conversation {conversation_id}")
+        return conv
+
+    def search(self, query: str, view: str = "open", limit: int = 200) -> list[QueueRow]:
+        return self.rows(self.queue_ids(view, query)[:limit])
+
+    def outbox(self, include_done: bool = False) -> list[Operation]:
+        if include_done:
+            states = [s.value for s in OpState]
+            return self.store.operations(states=states)
+        return self.store.operations()
+
+    def status_info(self) -> StatusInfo:
+        states = self.store.sync_states()
+        offline = [s for s in states if s["offline_since"]]
+        problem = None
+        if offline:
+            first = offline[0]
+            problem = f"{first['account']} offline since {first['offline_since'][11:16]} UTC: {first['last_error']}"
+        return StatusInfo(
+            accounts=list(self.config.accounts),
+            last_sync=self.store.last_sync(),
+            pending_ops=len(self.store.operations()),
+            problem=problem,
+        )
+
+    # ------------------------------------------------------------------ canned replies
+    def canned_replies(self) -> list[CannedReply]:
+        return load_dir(paths.replies_dir())
+
+    def canned(self, slug_or_name: str) -> CannedReply:
+        for reply in self.canned_replies():
+            if slug_or_name in (reply.slug, reply.name, reply.shortcut):
+                return reply
+        raise ConfigError(f"no canned reply named {slug_or_name!r} in {paths.replies_dir()}")
+
+    def placeholder_values(self, conv: Conversation) -> dict[str, str]:
+        identity = self._identity(conv.account)
+        return {
+            "customer.first_name": conv.customer.first_name,
+            "customer.name": conv.customer.name,
+            "customer.email": conv.customer.email,
+            "conversation.subject": conv.subject,
+            "conversation.id": str(conv.id),
+            "agent.name": self.config.agent_name,
+            "agent.email": self.config.agent_email or identity.email,
+        }
+
+    def render(self, conversation_id: int, template: str) -> str:
+        return render(template, self.placeholder_values(self._conversation(conversation_id)))
+
+    # ------------------------------------------------------------------ acting
+    def reply(
+        self, conversation_id: int, body: str, *, canned: str | None = None, seen_version: int | None = None
+    ) -> Operation:
+        """Queue a reply (and a canned reply's tags/status) as one undoable action.
+
+        ``seen_version``: the conversation version the agent was looking at; news that
+        arrived after it turns the reply into a conflict at push time instead of a send.
+        """
+        body = clean_text(body).strip("\n")
+        if not body.strip():
+            raise InboxError("the reply is empty", title="Reply not sent")
+        if (name := unresolved(body)) is not None:
+            raise PlaceholderError(name, "is still in the reply")
+        conv = self._conversation(conversation_id)
+        if "reply" not in self.upstream.get(conv.account, frozenset()):
+            raise InboxError(f"account {conv.account} cannot send replies", title="Reply not sent")
+        messages = self.store.messages(conversation_id)
+        outgoing = self._outgoing(conv, messages, body)
+        template = self.canned(canned) if canned else None
+        change = LocalChange(
+            message=Message(
+                remote_id="",
+                direction=Direction.OUT,
+                sender=self._identity(conv.account),
+                date=utcnow(),
+                subject=outgoing.subject,
+                body_text=body,
+                to=outgoing.to,
+                message_id=outgoing.message_id,
+                in_reply_to=outgoing.in_reply_to,
+                references=outgoing.references,
+                flags=frozenset({"seen"}),
+            ),
+            message_op=outgoing.op_id,
+            status=template.status if template else None,
+            tags_add=template.tags if template else (),
+        )
+        ops = [NewOp(OpKind.REPLY, outgoing.to_payload(), id=outgoing.op_id)]
+        ops += self._status_tag_ops(conv, change.status, change.tags_add, ())
+        # the draft's text now lives in the operation until upstream confirms it
+        self.store.record_action(conversation_id, change, ops, base_version=seen_version, drop_draft=True)
+        return self.store.operation(outgoing.op_id)
+
+    def _outgoing(self, conv: Conversation, messages: list[StoredMessage], body: str) -> OutgoingReply:
+        identity = self._identity(conv.account)
+        parent = next((m for m in reversed(messages) if m.direction is Direction.IN), None)
+        if parent is None and messages:
+            parent = messages[-1]
+        to: tuple[Address, ...] = (conv.customer,) if conv.customer.email else ()
+        if parent is not None and parent.direction is Direction.IN and parent.sender.email:
+            to = (parent.sender,)
+        if not to:
+            raise InboxError("this conversation has no customer address to reply to", title="Reply not sent")
+        domain = identity.email.rpartition("@")[2] or "inbox-tui.invalid"
+        message_id = make_msgid(domain=domain).strip("<>")
+        references: tuple[str, ...] = ()
+        in_reply_to = ""
+        parent_ref = None
+        if parent is not None:
+            in_reply_to = parent.message_id
+            references = tuple(r for r in (*parent.references, parent.message_id) if r)
+            parent_ref = ParentMessage(
+                remote_id=parent.remote_id,
+                message_id=parent.message_id,
+                references=parent.references,
+                sender=parent.sender,
+                date_text=format_datetime(parent.date),
+                body_text=parent.body_text[:20000],
+                folder=parent.folder,
+            )
+        return OutgoingReply(
+            op_id=str(uuid.uuid4()),
+            conversation_remote_id=conv.remote_id,
+            message_id=message_id,
+            subject=reply_subject(conv.subject),
+            body_text=body,
+            to=to,
+            in_reply_to=in_reply_to,
+            references=references,
+            parent=parent_ref,
+            date_text=format_datetime(utcnow()),
+            extra={"marker": message_id},
+        )
+
+    def add_note(self, conversation_id: int, text: str) -> Note:
+        body = clean_text(text).strip()
+        if not body:
+            raise InboxError("the note is empty", title="Note not saved")
+        conv = self._conversation(conversation_id)
+        op_id = str(uuid.uuid4())
+        ops = []
+        if "note" in self.upstream.get(conv.account, frozenset()):
+            ops.append(NewOp(OpKind.NOTE, {"body": body, "conversation_remote_id": conv.remote_id}, id=op_id))
+        change = LocalChange(note=(body, self.agent_name), message_op=op_id if ops else "")
+        self.store.record_action(conversation_id, change, ops)
+        return self.store.notes(conversation_id)[-1]
+
+    def set_status(self, conversation_id: int, status: Status) -> Operation | None:
+        conv = self._conversation(conversation_id)
+        if conv.status == status:
+            return None
+        ops = self._status_tag_ops(conv, status, (), ())
+        self.store.record_action(conversation_id, LocalChange(status=status), ops)
+        return self.store.operation(ops[0].id) if ops else None
+
+    def set_tags(self, conversation_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Operation | None:
+        add = [clean_line(t, 60).replace(" ", "-") for t in add if t.strip()]
+        remove = [clean_line(t, 60).replace(" ", "-") for t in remove if t.strip()]
+        conv = self._conversation(conversation_id)
+        add = [t for t in add if t not in conv.tags]
+        remove = [t for t in remove if t in conv.tags]
+        if not add and not remove:
+            return None
+        ops = self._status_tag_ops(conv, None, add, remove)
+        self.store.record_action(conversation_id, LocalChange(tags_add=add, tags_remove=remove), ops)
+        return self.store.operation(ops[0].id) if ops else None
+
+    def _status_tag_ops(
+        self, conv: Conversation, status: Status | None, add: Sequence[str], remove: Sequence[str]
+    ) -> list[NewOp]:
+        can = self.upstream.get(conv.account, frozenset())
+        ops = []
+        if status is not None and status != conv.status and "status" in can:
+            ops.append(NewOp(OpKind.STATUS, {"status": str(status), "conversation_remote_id": conv.remote_id}))
+        if (add or remove) and "tags" in can:
+            ops.append(
+                NewOp(OpKind.TAGS, {"add": list(add), "remove": list(remove), "conversation_remote_id": conv.remote_id})
+            )
+        return ops
+
+    def mark_read(self, conversation_id: int, read: bool = True) -> None:
+        conv = self._conversation(conversation_id)
+        if conv.unread != read:
+            return
+        ids = [
+            m.remote_id
+            for m in self.store.messages(conversation_id)
+            if m.direction is Direction.IN and m.remote_id
+        ]
+        ops = []
+        if "read" in self.upstream.get(conv.account, frozenset()) and ids:
+            ops.append(NewOp(OpKind.READ, {"remote_ids": ids, "read": read}))
+        self.store.record_action(conversation_id, LocalChange(read=read), ops)
+
+    def undo_last(self) -> str | None:
+        group = self.store.last_undoable_group()
+        if group is None:
+            return None
+        rows = self.store.undo_group(group)
+        if not rows:
+            return None
+        kinds = sorted({r["kind"] for r in rows if r["kind"] != "local"})
+        conv = self.store.conversation(rows[0]["conversation_id"])
+        what = " + ".join(kinds) if kinds else "change"
+        where = f" on #{conv.id} {conv.subject}" if conv else ""
+        return clean_line(f"Undone: {what}{where}", 200)
+
+    def save_draft(self, conversation_id: int, body: str) -> None:
+        if body.strip():
+            self.store.save_draft(conversation_id, body)
+        else:
+            self.store.delete_draft(conversation_id)
+
+    def discard_draft(self, conversation_id: int) -> None:
+        self.store.delete_draft(conversation_id)
+
+    # ------------------------------------------------------------------ sync
+    def sync_command(self, account: str | None = None) -> list[str]:
+        argv = [sys.executable, "-m", "inbox_tui"]
+        home = paths.home()
+        if home is not None:
+            argv += ["--home", str(home)]
+        argv += ["sync", "--progress-json"]
+        if account:
+            argv.append(account)
+        return argv
+
+    def _identity(self, account: str) -> Address:
+        acct = self.config.accounts.get(account)
+        raw = str(acct.settings.get("from", "")) if acct else ""
+        name, email = parseaddr(raw)
+        return Address(email or self.config.agent_email, name or self.config.agent_name)
+
+
+def _queue_row(d: dict) -> QueueRow:  # type: ignore[type-arg]
+    from inbox_tui.store import parse_iso
+
+    return QueueRow(
+        id=d["id"],
+        account=d["account"],
+        subject=d["subject"],
+        customer_name=d["customer_name"],
+        customer_email=d["customer_email"],
+        status=Status(d["status"]),
+        raw_status=d["raw_status"],
+        priority=d["priority"],
+        tags=d["tags"],
+        unread=bool(d["unread"]),
+        awaiting=d["awaiting"],
+        waiting_since=parse_iso(d["waiting_since"]),
+        updated_at=parse_iso(d["updated_at"]),
+        message_count=d["message_count"],
+        snippet=d["snippet"],
+        pending_ops=d["pending_ops"],
+        has_attachments=bool(d["has_attachments"]),
+        assignee=d["assignee"],
+    )
