@@ -48,8 +48,10 @@ def m001_initial(db: Database) -> None:
             snoozed_until TEXT,
             UNIQUE (account, remote_id)
         );
-        CREATE INDEX conversations_sort ON conversations (sort_key);
-        CREATE INDEX conversations_status_sort ON conversations (status, sort_key);
+        -- covering indexes: every view reads ids in triage order without touching rows
+        CREATE INDEX conversations_queue ON conversations (sort_key, status, awaiting);
+        CREATE INDEX conversations_status ON conversations (status, awaiting, sort_key);
+        CREATE INDEX conversations_recent ON conversations (status, last_message_at);
         CREATE INDEX conversations_customer ON conversations (customer_id, updated_at);
         CREATE INDEX conversations_thread_subject ON conversations (account, thread_subject);
 
