@@ -10,7 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from inbox_tui import __version__, bootstrap, cli_accounts, paths
+from inbox_tui import __version__, bootstrap, cli_accounts, cli_outbox, paths
 from inbox_tui import cli_format as fmt
 from inbox_tui.errors import ConfigError, InboxError
 from inbox_tui.model import Status
@@ -72,9 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("id", type=int)
     tag.add_argument("changes", nargs="+", metavar="+TAG|-TAG")
 
-    outbox = sub.add_parser("outbox", help="operations waiting to go upstream")
-    outbox.add_argument("--all", action="store_true", help="include sent and cancelled ones")
-    outbox.add_argument("--json", action="store_true")
+    cli_outbox.add_parser(sub)
 
     sub.add_parser("undo", help="undo the last action while it is still in the outbox")
     replies = sub.add_parser("replies", help="list canned replies")
@@ -203,10 +201,6 @@ def _tag(service: InboxService, args: argparse.Namespace) -> int:
     return 0
 
 
-def _outbox(service: InboxService, args: argparse.Namespace) -> int:
-    ops = service.outbox(include_done=args.all)
-    print(fmt.dumps([fmt.op_json(o) for o in ops]) if args.json else fmt.outbox_table(ops))
-    return 0
 
 
 def _undo(service: InboxService, args: argparse.Namespace) -> int:
@@ -233,7 +227,7 @@ _HANDLERS = {
     "note": _note,
     "status": _status,
     "tag": _tag,
-    "outbox": _outbox,
+    "outbox": cli_outbox.run,
     "undo": _undo,
     "replies": _replies,
 }

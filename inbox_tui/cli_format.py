@@ -119,13 +119,3 @@ def detail_text(detail: ConversationDetail) -> str:
         out.append(f"--- note by {clean_line(n.author)} {iso(n.created_at)[:16].replace('T', ' ')}")
         out.append(n.body)
     return "\n".join(out)
-
-
-def outbox_table(ops: list[Operation]) -> str:
-    if not ops:
-        return "The outbox is empty: everything is upstream."
-    lines = []
-    for o in ops:
-        error = f"  — {clean_line(o.last_error, 80)}" if o.last_error else ""
-        lines.append(f"{o.id[:8]}  #{o.conversation_id:<6} {o.kind:<7} {o.state:<11} tries {o.attempts}{error}")
-    return "\n".join(lines)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inbox_tui.errors import ConfigError
+from inbox_tui.errors import ConfigError, toml_problem
 
 CONNECTOR_KINDS = ("maildir", "imap", "rt", "zendesk", "helpscout", "freshdesk")
 SECRET_KEYS = ("password", "token", "api_key", "client_secret", "refresh_token", "access_token")
@@ -61,8 +61,8 @@ def load(path: Path) -> AppConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        reason = str(exc).split(" (at line")[0]
-        raise ConfigError(f"invalid TOML: {reason}", path=str(path), line=getattr(exc, "lineno", None)) from None
+        reason, line = toml_problem(exc)
+        raise ConfigError(f"invalid TOML: {reason}", path=str(path), line=line) from None
     lines = _line_index(text)
     config = AppConfig(path=path)
     app = data.get("app", {})

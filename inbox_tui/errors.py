@@ -47,6 +47,18 @@ class ConfigError(InboxError):
         self.line = line
 
 
+def toml_problem(exc: Exception, *, line_offset: int = 0) -> tuple[str, int | None]:
+    """``(reason, line)`` from a ``tomllib.TOMLDecodeError`` (3.11 keeps the position
+    only in its message: "… (at line 3, column 7)")."""
+    text = str(exc)
+    reason, _, where = text.partition(" (at line ")
+    line = getattr(exc, "lineno", None)
+    if line is None and where:
+        number = where.split(",")[0].strip(") ")
+        line = int(number) if number.isdigit() else None
+    return reason, (line + line_offset if line is not None else None)
+
+
 class StorageError(InboxError):
     title = "Storage error"
 

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from inbox_tui.actions import ACTIONS, CONTEXTS
-from inbox_tui.errors import ConfigError
+from inbox_tui.errors import ConfigError, toml_problem
 
 _NAMED_KEYS = {
     "escape", "enter", "tab", "space", "backspace", "delete", "insert", "home", "end",
@@ -65,7 +65,12 @@ _PRETTY = {
 
 def pretty_key(key: str) -> str:
     *mods, base = key.split("+")
-    shown = _PRETTY.get(base, base.upper() if base.startswith("f") and base[1:].isdigit() else base)
+    if base in _PRETTY:
+        shown = _PRETTY[base]
+    elif (base.startswith("f") and base[1:].isdigit()) or (mods and len(base) == 1):
+        shown = base.upper()  # F1, Ctrl+R
+    else:
+        shown = base
     return "+".join([m.capitalize() for m in mods] + [shown])
 
 
@@ -84,19 +89,25 @@ def builtin_names() -> list[str]:
 def load(name: str = "default", user_file: Path | None = None) -> Keymap:
     """Load a named keymap over ``default`` and merge ``user_file`` last.
 
-    Raises ConfigError (file and line) on any problem.
+    Raises ConfigError (file and line) on any problem; a clash is reported at the binding
+    merged last, i.e. in the file that introduced it.
     """
-    base_path = builtin_dir() / "default.toml"
-    bindings = _read(base_path)
+    files = [builtin_dir() / "default.toml"]
     if name != "default":
         path = builtin_dir() / f"{name}.toml"
         if not path.is_file():
             choices = ", ".join(builtin_names())
             raise ConfigError(f"unknown keymap {name!r} (choose one of: {choices})")
-        bindings.update(_read(path))
+        files.append(path)
     if user_file is not None and user_file.is_file():
-        bindings.update(_read(user_file))
-    _check_clashes(bindings)
+        files.append(user_file)
+    bindings: dict[str, str] = {}
+    origin: dict[str, tuple[int, str, int | None]] = {}
+    for rank, path in enumerate(files):
+        for action_id, (keys, line) in _read(path).items():
+            bindings[action_id] = keys
+            origin[action_id] = (rank, str(path), line)
+    _check_clashes(bindings, origin)
     return Keymap(name, bindings)
 
 
@@ -117,7 +128,7 @@ def _line_index(text: str) -> dict[str, int]:
     return where
 
 
-def _read(path: Path) -> dict[str, str]:
+def _read(path: Path) -> dict[str, tuple[str, int | None]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -125,11 +136,10 @@ def _read(path: Path) -> dict[str, str]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        reason = str(exc).split(" (at line")[0]
+        reason, line = toml_problem(exc)
         raise ConfigError(f"invalid TOML: {reason}", path=str(path), line=line) from None
     lines = _line_index(text)
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, int | None]] = {}
     for section, table in data.items():
         if section in ("name", "extends", "description"):
             continue
@@ -150,16 +160,11 @@ def _read(path: Path) -> dict[str, str]:
             for key in keys:
                 if not valid_key(key):
                     raise ConfigError(f"{action_id}: unknown key name {key!r}", path=str(path), line=line)
-            out[action_id] = ",".join(keys)
-    # remember where each binding came from for clash messages
-    _ORIGIN.update({aid: (str(path), lines.get(aid)) for aid in out})
+            out[action_id] = (",".join(keys), line)
     return out
 
 
-_ORIGIN: dict[str, tuple[str, int | None]] = {}
-
-
-def _check_clashes(bindings: dict[str, str]) -> None:
+def _check_clashes(bindings: dict[str, str], origin: dict[str, tuple[int, str, int | None]]) -> None:
     seen: dict[tuple[str, str], str] = {}
     global_keys = {k: aid for aid, v in bindings.items() if aid.startswith("global.") for k in v.split(",") if k}
     for action_id, value in bindings.items():
@@ -170,6 +175,7 @@ def _check_clashes(bindings: dict[str, str]) -> None:
                 # a context key may not hide a global one in screens where both are live
                 other = global_keys.get(key)
             if other is not None and other != action_id:
-                path, line = _ORIGIN.get(action_id, (None, None))
+                blame = max((action_id, other), key=lambda a: origin[a][0])
+                _, path, line = origin[blame]
                 raise ConfigError(f"key {key!r} is bound to both {other} and {action_id}", path=path, line=line)
             seen[(context, key)] = action_id

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from inbox_tui.errors import ConfigError, PlaceholderError
+from inbox_tui.errors import ConfigError, PlaceholderError, toml_problem
 from inbox_tui.model import Status
 
 PLACEHOLDERS = (
@@ -82,9 +82,8 @@ def load_file(path: Path) -> CannedReply:
         try:
             meta = tomllib.loads("\n".join(lines[1:end]))
         except tomllib.TOMLDecodeError as exc:
-            line = getattr(exc, "lineno", None)
-            reason = str(exc).split(" (at line")[0]
-            raise ConfigError(f"invalid front matter: {reason}", path=where, line=(line or 0) + 1) from None
+            reason, line = toml_problem(exc, line_offset=1)
+            raise ConfigError(f"invalid front matter: {reason}", path=where, line=line) from None
         body = "\n".join(lines[end + 1 :]).strip("\n") + "\n"
         body_line = end + 2
     _check_placeholders(body, where, body_line)

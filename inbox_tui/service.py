@@ -18,6 +18,7 @@ from connectors.base import OutgoingReply, ParentMessage
 from inbox_tui import paths
 from inbox_tui.config import AppConfig
 from inbox_tui.errors import ConfigError, InboxError, NotFound, PlaceholderError
+from inbox_tui.journal import Journal
 from inbox_tui.model import (
     Address,
     Conversation,
@@ -110,6 +111,8 @@ class InboxService:
         self.config = config
         self.upstream = upstream
         self.agent_name = config.agent_name or "Support"
+        self.journal = Journal(store)
+        """Retry, send anyway, edit, discard or settle operations that have not gone through."""
 
     # ------------------------------------------------------------------ reading
     def views(self) -> list[ViewSpec]:

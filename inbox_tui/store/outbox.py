@@ -210,6 +210,47 @@ class OutboxMixin(IngestMixin, StoreBase):
                 )
                 con.execute("UPDATE notes SET remote_id = ?, local_only = 0 WHERE op_id = ?", (remote_id, op_id))
 
+    def rebase_operation(self, op_id: str, version: int) -> None:
+        """The agent has seen the news: the operation now stands on ``version``."""
+        with self.transaction() as con:
+            con.execute(
+                "UPDATE operations SET state = 'pending', base_version = ?, updated_at = ? WHERE id = ?",
+                (str(version), iso(utcnow()), op_id),
+            )
+            _log(con, op_id, "pending", "send anyway: the agent saw what changed")
+
+    def edit_operation(self, op_id: str, payload: dict[str, Any], body: str, version: int) -> None:
+        """New text for a reply or note that has not left; the agent saw ``version``."""
+        with self.transaction() as con:
+            con.execute(
+                "UPDATE operations SET payload_json = ?, state = 'pending', base_version = ?, updated_at = ? "
+                "WHERE id = ?",
+                (dumps(payload), str(version), iso(utcnow()), op_id),
+            )
+            con.execute("UPDATE messages SET body_text = ? WHERE op_id = ? AND remote_id IS NULL", (body, op_id))
+            con.execute("UPDATE notes SET body = ? WHERE op_id = ? AND remote_id IS NULL", (body, op_id))
+            _log(con, op_id, "edited")
+
+    def discard_operation(self, op_id: str) -> None:
+        """Cancel one operation and take its own local change back."""
+        with self.transaction() as con:
+            row = con.execute("SELECT * FROM operations WHERE id = ?", (op_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"operation {op_id} does not exist")
+            undo = json.loads(row["undo_json"])
+            conv_id = row["conversation_id"]
+            if row["kind"] == "reply":
+                con.execute("DELETE FROM messages WHERE op_id = ? AND remote_id IS NULL", (op_id,))
+            elif row["kind"] == "note":
+                con.execute("DELETE FROM notes WHERE op_id = ? AND remote_id IS NULL", (op_id,))
+            elif row["kind"] == "status" and "status" in undo:
+                con.execute("UPDATE conversations SET status = ? WHERE id = ?", (undo["status"], conv_id))
+            elif row["kind"] == "tags" and "tags" in undo:
+                set_tags(con, conv_id, undo["tags"])
+            con.execute("UPDATE operations SET state = 'cancelled', updated_at = ? WHERE id = ?", (iso(utcnow()), op_id))
+            _log(con, op_id, "cancelled", "discarded by the agent")
+            refresh_conversation(con, conv_id)
+
     def conversation_news_version(self, conversation_id: int) -> int:
         row = self.query_one("SELECT news_version FROM conversations WHERE id = ?", (conversation_id,))
         return int(row[0]) if row else 0
