@@ -13,6 +13,8 @@ from = "Support <support@example.com>"
 send_command = "msmtp -t"
 password = { command = "pass show mail/support" }   # secrets: keyring or command only
 ```
+Triage tables — ``[business_hours]``, ``[sla]`` + ``[[sla.policies]]``, ``[[views]]``,
+``[snooze]`` — are documented and checked in ``inbox_tui.triage.settings``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from inbox_tui.errors import ConfigError, toml_problem
+from inbox_tui.triage import settings as triage_settings
+from inbox_tui.triage import tomllines
+from inbox_tui.triage.settings import TriageSettings
 
 CONNECTOR_KINDS = ("maildir", "imap", "rt", "zendesk", "helpscout", "freshdesk")
 SECRET_KEYS = ("password", "token", "api_key", "client_secret", "refresh_token", "access_token")
@@ -48,6 +53,8 @@ class AppConfig:
     keymap: str = "default"
     """Built-in keymap to start from; ``keymap.toml`` beside the config overrides keys."""
     accounts: dict[str, AccountConfig] = field(default_factory=dict)
+    triage: TriageSettings = field(default_factory=TriageSettings)
+    """Business hours, SLA policies, views and snooze presets (defaults when absent)."""
 
 
 def load(path: Path) -> AppConfig:
@@ -75,8 +82,9 @@ def load(path: Path) -> AppConfig:
             raise ConfigError(f"app.{key} must be a string", path=str(path), line=lines.get(f"app.{key}"))
         setattr(config, key, value)
     for section in data:
-        if section not in ("app", "accounts"):
+        if section not in ("app", "accounts", *triage_settings.SECTIONS):
             raise ConfigError(f"unknown section [{section}]", path=str(path), line=lines.get(section))
+    config.triage = triage_settings.parse(data, tomllines.index(text), str(path))
     accounts = data.get("accounts", {})
     for name, table in accounts.items():
         where = lines.get(f"accounts.{name}")

@@ -37,6 +37,9 @@ from inbox_tui.model import (
 )
 from inbox_tui.replies import CannedReply, load_dir, render, unresolved
 from inbox_tui.store import LocalChange, NewOp, Store
+from inbox_tui.triage.actions import TriageActions
+from inbox_tui.triage.engine import Triage
+from inbox_tui.triage.views import ViewSpec
 
 __all__ = [
     "CannedReply",
@@ -46,20 +49,6 @@ __all__ = [
     "StatusInfo",
     "ViewSpec",
 ]
-
-
-@dataclass(frozen=True)
-class ViewSpec:
-    key: str
-    title: str
-
-
-VIEWS = (
-    ViewSpec("open", "All open"),
-    ViewSpec("unanswered", "Unanswered"),
-    ViewSpec("waiting", "Waiting on customer"),
-    ViewSpec("closed", "Closed"),
-)
 
 
 @dataclass
@@ -82,6 +71,19 @@ class QueueRow:
     pending_ops: int
     has_attachments: bool
     assignee: str
+    score: int = 0
+    """Priority score: the queue sorts by it; ``service.why(id)`` explains it."""
+    due_at: datetime | None = None
+    """When the running SLA clock breaches (``None``: no clock, e.g. waiting on the customer)."""
+    sla_state: str = ""
+    """``ok`` | ``due_soon`` | ``breached`` | ``""``: colour the due column by it."""
+    sla_text: str = ""
+    """``due in 2h 10m`` / ``overdue 35m``."""
+    snoozed_until: datetime | None = None
+    """Set while snoozed (``9999-12-31`` = until the customer replies)."""
+    woke: str = ""
+    """Why it came back from a snooze (``customer replied`` / ``the snooze ended``): show a marker."""
+    language: str = ""
 
 
 @dataclass
@@ -103,7 +105,7 @@ class StatusInfo:
     problem: str | None
 
 
-class InboxService:
+class InboxService(TriageActions):
     def __init__(self, store: Store, config: AppConfig, upstream: dict[str, frozenset[str]]) -> None:
         """``upstream``: per account, which operation kinds its connector can push
         (``reply``, ``note``, ``status``, ``tags``, ``assign``, ``read``)."""
@@ -113,19 +115,26 @@ class InboxService:
         self.agent_name = config.agent_name or "Support"
         self.journal = Journal(store)
         """Retry, send anyway, edit, discard or settle operations that have not gone through."""
+        me = [config.agent_name, config.agent_email, *(self._identity(a).email for a in config.accounts)]
+        self.triage = Triage(store, config.triage, me)
+        """Views, counts, search language, scores; snooze and "why" come from ``TriageActions``."""
 
     # ------------------------------------------------------------------ reading
     def views(self) -> list[ViewSpec]:
-        return list(VIEWS)
+        """The tabs: defaults plus ``[[views]]`` from the config, in order, with stable keys."""
+        return self.triage.views()
 
     def view_counts(self, search: str | None = None) -> dict[str, int]:
-        return {v.key: self.store.view_count(v.key, search) for v in VIEWS}
+        return self.triage.view_counts(search)
 
     def queue_ids(self, view: str, search: str | None = None) -> list[int]:
-        return self.store.queue_ids(view, search)
+        """``search`` is a query in the search language (free text stays valid); a bad one
+        raises ``QueryError`` (``.column``, ``.caret()``). An unknown view: ``KeyError``."""
+        return self.triage.queue_ids(view, search)
 
     def rows(self, ids: Sequence[int]) -> list[QueueRow]:
-        return [_queue_row(d) for d in self.store.queue_rows(ids)]
+        now = utcnow()
+        return [_queue_row(d, self.triage.row_extras(d, now)) for d in self.store.queue_rows(ids)]
 
     def conversation(self, conversation_id: int) -> ConversationDetail:
         conv = self._conversation(conversation_id)
@@ -147,8 +156,10 @@ class InboxService:
             raise NotFound(f"no conversation {conversation_id}")
         return conv
 
-    def search(self, query: str, view: str = "open", limit: int = 200) -> list[QueueRow]:
-        return self.rows(self.queue_ids(view, query)[:limit])
+    def search(self, query: str, view: str | None = None, limit: int = 200) -> list[QueueRow]:
+        """Rows matching ``query`` inside a view, or among all conversations (``view=None``)."""
+        ids = self.triage.query_ids(query, limit=limit) if view is None else self.queue_ids(view, query)[:limit]
+        return self.rows(ids)
 
     def outbox(self, include_done: bool = False) -> list[Operation]:
         if include_done:
@@ -190,6 +201,7 @@ class InboxService:
             "conversation.id": str(conv.id),
             "agent.name": self.config.agent_name,
             "agent.email": self.config.agent_email or identity.email,
+            **self.triage.placeholders(conv.id),
         }
 
     def render(self, conversation_id: int, template: str) -> str:
@@ -237,6 +249,7 @@ class InboxService:
         ops += self._status_tag_ops(conv, change.status, change.tags_add, ())
         # the draft's text now lives in the operation until upstream confirms it
         self.store.record_action(conversation_id, change, ops, base_version=seen_version, drop_draft=True)
+        self.triage.refresh()
         return self.store.operation(outgoing.op_id)
 
     def _outgoing(self, conv: Conversation, messages: list[StoredMessage], body: str) -> OutgoingReply:
@@ -299,6 +312,7 @@ class InboxService:
             return None
         ops = self._status_tag_ops(conv, status, (), ())
         self.store.record_action(conversation_id, LocalChange(status=status), ops)
+        self.triage.refresh()
         return self.store.operation(ops[0].id) if ops else None
 
     def set_tags(self, conversation_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Operation | None:
@@ -311,6 +325,7 @@ class InboxService:
             return None
         ops = self._status_tag_ops(conv, None, add, remove)
         self.store.record_action(conversation_id, LocalChange(tags_add=add, tags_remove=remove), ops)
+        self.triage.refresh()
         return self.store.operation(ops[0].id) if ops else None
 
     def _status_tag_ops(
@@ -339,6 +354,7 @@ class InboxService:
         if "read" in self.upstream.get(conv.account, frozenset()) and ids:
             ops.append(NewOp(OpKind.READ, {"remote_ids": ids, "read": read}))
         self.store.record_action(conversation_id, LocalChange(read=read), ops)
+        self.triage.refresh()
 
     def undo_last(self) -> str | None:
         group = self.store.last_undoable_group()
@@ -347,6 +363,7 @@ class InboxService:
         rows = self.store.undo_group(group)
         if not rows:
             return None
+        self.triage.refresh()
         kinds = sorted({r["kind"] for r in rows if r["kind"] != "local"})
         conv = self.store.conversation(rows[0]["conversation_id"])
         what = " + ".join(kinds) if kinds else "change"
@@ -380,7 +397,7 @@ class InboxService:
         return Address(email or self.config.agent_email, name or self.config.agent_name)
 
 
-def _queue_row(d: dict) -> QueueRow:  # type: ignore[type-arg]
+def _queue_row(d: dict, extras: dict) -> QueueRow:  # type: ignore[type-arg]
     from inbox_tui.store import parse_iso
 
     return QueueRow(
@@ -402,4 +419,5 @@ def _queue_row(d: dict) -> QueueRow:  # type: ignore[type-arg]
         pending_ops=d["pending_ops"],
         has_attachments=bool(d["has_attachments"]),
         assignee=d["assignee"],
+        **extras,
     )

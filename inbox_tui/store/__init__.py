@@ -2,7 +2,8 @@
 
 ``Store(path)`` opens (and migrates) one database file; its mixins are split by job:
 ingest (what connectors pull), queue (views, search), conversations (thread, notes,
-drafts), outbox (agent actions and their operations), sync state.
+drafts), outbox (agent actions and their operations), sync state, triage (queues by
+compiled query, scores, rule bookkeeping, snooze).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from inbox_tui.store.ingest import IngestResult
 from inbox_tui.store.outbox import LocalChange, NewOp, OutboxMixin
 from inbox_tui.store.queue import VIEW_FILTERS, QueueMixin
 from inbox_tui.store.sync_state import SyncStateMixin
+from inbox_tui.store.triage import ScoreRow, TriageMixin
 
 
-class Store(OutboxMixin, QueueMixin, ConversationsMixin, SyncStateMixin):
+class Store(TriageMixin, OutboxMixin, QueueMixin, ConversationsMixin, SyncStateMixin):
     """One SQLite cache file (WAL), safe to share between threads of one process and
     between a TUI and an ``inbox sync`` process."""
 
 
-__all__ = ["VIEW_FILTERS", "IngestResult", "LocalChange", "NewOp", "Store", "iso", "parse_iso"]
+__all__ = ["VIEW_FILTERS", "IngestResult", "LocalChange", "NewOp", "ScoreRow", "Store", "iso", "parse_iso"]

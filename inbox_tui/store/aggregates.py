@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 
+from inbox_tui.model import utcnow
+from inbox_tui.store.base import iso
+
 SNIPPET_LENGTH = 160
+SCORE_OFFSET = 500_000
 
 
-def sort_key(priority: int, awaiting: str, waiting_since: str, conv_id: int) -> str:
-    """Triage order as one indexable string: priority first, then unanswered before
-    waiting-on-customer, then the longest wait first."""
-    return f"{3 - max(0, min(priority, 3))}{0 if awaiting == 'agent' else 1}{waiting_since}{conv_id:010d}"
+def sort_key(score: int, waiting_since: str, conv_id: int) -> str:
+    """Triage order as one indexable string: the highest priority score first (the score
+    is kept by ``inbox_tui.triage``), then the longest wait first."""
+    return f"{SCORE_OFFSET - max(1 - SCORE_OFFSET, min(score, SCORE_OFFSET - 1)):06d}{waiting_since}{conv_id:010d}"
 
 
 def snippet_of(body: str) -> str:
@@ -29,11 +33,16 @@ def snippet_of(body: str) -> str:
 
 
 def refresh_conversation(con: sqlite3.Connection, conv_id: int) -> None:
-    conv = con.execute("SELECT priority, subject FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+    """Recompute the columns derived from the messages; mark the score stale (the triage
+    layer rescores); wake a snoozed conversation the customer wrote to."""
+    conv = con.execute(
+        "SELECT score, subject, snoozed_until, snooze_mark, snooze_wake_on_reply FROM conversations WHERE id = ?",
+        (conv_id,),
+    ).fetchone()
     if conv is None:
         return
     rows = con.execute(
-        "SELECT direction, date, body_text, subject, flags, attachments_json FROM messages "
+        "SELECT id, direction, date, body_text, subject, flags, attachments_json FROM messages "
         "WHERE conversation_id = ? ORDER BY date, id",
         (conv_id,),
     ).fetchall()
@@ -52,10 +61,11 @@ def refresh_conversation(con: sqlite3.Connection, conv_id: int) -> None:
     unread = any(r["direction"] == "in" and "seen" not in r["flags"].split(",") for r in rows)
     has_attachments = any(r["attachments_json"] != "[]" for r in rows)
     subject = conv["subject"] or rows[0]["subject"]
+    last_in_row = max((r["id"] for r in rows if r["direction"] == "in"), default=0)
     con.execute(
         "UPDATE conversations SET message_count = ?, last_message_at = ?, awaiting = ?, waiting_since = ?, "
         "unread = ?, has_attachments = ?, snippet = ?, subject = ?, created_at = min(created_at, ?), "
-        "updated_at = max(updated_at, ?), sort_key = ? WHERE id = ?",
+        "updated_at = max(updated_at, ?), sort_key = ?, last_in_row = ?, score_stale = score_stale + 1 WHERE id = ?",
         (
             len(rows),
             last["date"],
@@ -67,7 +77,14 @@ def refresh_conversation(con: sqlite3.Connection, conv_id: int) -> None:
             subject,
             rows[0]["date"],
             last["date"],
-            sort_key(conv["priority"], awaiting, waiting_since, conv_id),
+            sort_key(conv["score"], waiting_since, conv_id),
+            last_in_row,
             conv_id,
         ),
     )
+    if conv["snoozed_until"] and conv["snooze_wake_on_reply"] and last_in_row > conv["snooze_mark"]:
+        con.execute(
+            "UPDATE conversations SET last_snooze_until = snoozed_until, snoozed_until = NULL, woke_at = ?, "
+            "woke_reason = 'customer replied' WHERE id = ?",
+            (iso(utcnow()), conv_id),
+        )

@@ -180,3 +180,80 @@ def m001_initial(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m002_triage(db: Database) -> None:
+    """Priority score with its reasons, SLA due time, snooze state, rule bookkeeping.
+
+    Existing conversations count as already seen by the rules (no arrival rules fire on
+    old mail after an upgrade) and start stale, so the first rescore fills their score.
+    """
+    columns = (
+        "score INTEGER NOT NULL DEFAULT 0",
+        "score_json TEXT NOT NULL DEFAULT '[]'",
+        "score_stale INTEGER NOT NULL DEFAULT 1",
+        "rescore_at TEXT NOT NULL DEFAULT ''",
+        "due_at TEXT NOT NULL DEFAULT ''",
+        "due_kind TEXT NOT NULL DEFAULT ''",
+        "sla_policy TEXT NOT NULL DEFAULT ''",
+        "language TEXT NOT NULL DEFAULT ''",
+        "routed_view TEXT NOT NULL DEFAULT ''",
+        "last_in_row INTEGER NOT NULL DEFAULT 0",
+        "rules_seen INTEGER NOT NULL DEFAULT 0",
+        "snoozed_at TEXT NOT NULL DEFAULT ''",
+        "snooze_mark INTEGER NOT NULL DEFAULT 0",
+        "snooze_wake_on_reply INTEGER NOT NULL DEFAULT 1",
+        "last_snooze_until TEXT NOT NULL DEFAULT ''",
+        "woke_at TEXT NOT NULL DEFAULT ''",
+        "woke_reason TEXT NOT NULL DEFAULT ''",
+    )
+    for column in columns:
+        db.execute(f"ALTER TABLE conversations ADD COLUMN {column}")
+    # one statement at a time: executescript() would commit the migration's transaction
+    for statement in _statements(
+        """
+        UPDATE conversations SET last_in_row = COALESCE((SELECT max(m.id) FROM messages m
+            WHERE m.conversation_id = conversations.id AND m.direction = 'in'), 0);
+        UPDATE conversations SET rules_seen = last_in_row, snoozed_until = NULLIF(snoozed_until, ''),
+            sort_key = printf('%06d', 500000) || waiting_since || printf('%010d', id);
+
+        -- views read ids in triage order and count without touching the rows
+        DROP INDEX conversations_queue;
+        CREATE INDEX conversations_queue ON conversations
+            (sort_key, status, awaiting, snoozed_until, priority, due_at, assignee);
+        CREATE INDEX conversations_triage ON conversations
+            (status, awaiting, snoozed_until, priority, due_at, assignee);
+        CREATE INDEX conversations_due ON conversations (due_at) WHERE due_at != '';
+        CREATE INDEX conversations_snoozed ON conversations (snoozed_until) WHERE snoozed_until IS NOT NULL;
+        CREATE INDEX conversations_created ON conversations (customer_id, created_at);
+        -- work queues: conversations to rescore, to run the rules on, whose clock moves
+        CREATE INDEX conversations_stale ON conversations (id) WHERE score_stale > 0;
+        CREATE INDEX conversations_rules ON conversations (id) WHERE last_in_row > rules_seen;
+        CREATE INDEX conversations_rescore ON conversations (rescore_at) WHERE rescore_at != '';
+
+        -- a rule runs at most once per conversation and trigger
+        CREATE TABLE rule_runs (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            rule TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            at TEXT NOT NULL,
+            changes_json TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (conversation_id, rule, trigger)
+        ) WITHOUT ROWID;
+        -- automatic acknowledgements: at most one per customer and day
+        CREATE TABLE auto_replies (
+            customer TEXT NOT NULL,
+            day TEXT NOT NULL,
+            conversation_id INTEGER,
+            at TEXT NOT NULL,
+            PRIMARY KEY (customer, day)
+        ) WITHOUT ROWID;
+        """
+    ):
+        db.execute(statement)
+
+
+def _statements(script: str) -> list[str]:
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

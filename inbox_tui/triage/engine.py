@@ -1,0 +1,250 @@
+"""``Triage``: views, counts, search, scores and "why here" over one store — what the
+service delegates to. Headless; the store only ever sees SQL fragments and plain rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from inbox_tui.model import utcnow
+from inbox_tui.store import ScoreRow, Store, iso, parse_iso
+from inbox_tui.triage.language import detect
+from inbox_tui.triage.priority import Facts, Score, ScoreSettings, Term, score
+from inbox_tui.triage.query_sql import Compiled, QueryContext, compile_query
+from inbox_tui.triage.settings import TriageSettings
+from inbox_tui.triage.sla import KIND_LABEL, due_state
+from inbox_tui.triage.timeparse import due_text
+from inbox_tui.triage.views import DEFAULT_VIEWS, SORTS, ViewSpec
+
+CHUNK = 500
+_DEFAULT_KEYS = {v.key for v in DEFAULT_VIEWS}
+
+
+@dataclass
+class Why:
+    """Why a conversation sits where it sits: each score term with its points, the SLA
+    clock, its place in a view, and the rules that acted on it."""
+
+    conversation_id: int
+    score: int
+    terms: list[Term]
+    stored_score: int
+    due_at: datetime | None = None
+    sla_state: str = ""
+    sla_text: str = ""
+    sla_kind: str = ""
+    policy: str = ""
+    view: str = ""
+    rank: tuple[int, int] | None = None
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    snoozed_until: datetime | None = None
+    woke_reason: str = ""
+
+    def lines(self) -> list[str]:
+        """Plain text, one fact per line (the CLI prints it; the UI may too)."""
+        out = [f"Score {self.score}" + (f" (stored {self.stored_score}, being recomputed)" if self.stored_score != self.score else "")]
+        out += [f"  {t.points:+5d}  {t.label}" + (f" — {t.detail}" if t.detail else "") for t in self.terms]
+        if self.sla_text:
+            out.append(f"SLA: {KIND_LABEL.get(self.sla_kind, self.sla_kind)} {self.sla_text} ({self.policy})")
+        elif self.policy:
+            out.append(f"SLA: no clock running ({self.policy})")
+        if self.rank is not None:
+            out.append(f"Position: {self.rank[0]} of {self.rank[1]} in {self.view}")
+        if self.snoozed_until is not None:
+            out.append(f"Snoozed until {iso(self.snoozed_until)[:16].replace('T', ' ')} UTC")
+        if self.woke_reason:
+            out.append(f"Back from snooze: {self.woke_reason}")
+        for run in self.rules:
+            changes = ", ".join(run["changes"]) or "no change"
+            out.append(f"Rule {run['rule']!r} on {run['trigger']} at {run['at'][:16].replace('T', ' ')}: {changes}")
+        return out
+
+
+class Triage:
+    def __init__(self, store: Store, settings: TriageSettings, me: Iterable[str] = ()) -> None:
+        self.store = store
+        self.settings = settings
+        self.me = frozenset(m.strip().lower() for m in me if m and m.strip())
+        self.score_settings = ScoreSettings(settings.policies, settings.hours, settings.due_soon)
+
+    # ------------------------------------------------------------------ views
+    def context(self, now: datetime | None = None) -> QueryContext:
+        return QueryContext(now or utcnow(), self.settings.tz, self.me, self.settings.due_soon)
+
+    def views(self) -> list[ViewSpec]:
+        return list(self.settings.views)
+
+    def view(self, key: str) -> ViewSpec:
+        for view in self.settings.views:
+            if view.key == key:
+                return view
+        raise KeyError(key)
+
+    def _where(self, view: ViewSpec, search: str | None, ctx: QueryContext) -> Compiled:
+        compiled = compile_query(view.query, ctx)
+        sql = compiled.sql
+        if view.key not in _DEFAULT_KEYS:  # a rule's move_to puts conversations here too
+            compiled.params["view_key"] = view.key
+            sql = f"({sql} OR (c.routed_view = :view_key AND c.status != 'closed'))"
+        if search and search.strip():
+            extra = compile_query(search, ctx, params=compiled.params)
+            sql = f"{sql} AND {extra.sql}"
+        return Compiled(sql, compiled.params)
+
+    def queue_ids(self, view_key: str, search: str | None = None) -> list[int]:
+        """Ids of a view (optionally narrowed by a search) in the view's order."""
+        view = self.view(view_key)
+        where = self._where(view, search, self.context())
+        return self.store.select_ids(where.sql, where.params, SORTS[view.sort], view.limit)
+
+    def view_counts(self, search: str | None = None) -> dict[str, int]:
+        """Every view's count in one pass over the conversations (the search filter once)."""
+        ctx = self.context()
+        params: dict[str, Any] = {}
+        filters = [compile_query(v.query, ctx, params=params).sql for v in self.settings.views]
+        for i, view in enumerate(self.settings.views):
+            if view.key not in _DEFAULT_KEYS:
+                params[f"view_key{i}"] = view.key
+                filters[i] = f"({filters[i]} OR (c.routed_view = :view_key{i} AND c.status != 'closed'))"
+        where = compile_query(search, ctx, params=params).sql if search and search.strip() else "1"
+        sums = ", ".join(f"coalesce(sum({f}), 0)" for f in filters)
+        row = self.store.query_one(f"SELECT {sums} FROM conversations c WHERE {where}", params)
+        counts = {v.key: int(row[i]) if row else 0 for i, v in enumerate(self.settings.views)}
+        return {v.key: min(counts[v.key], v.limit) if v.limit else counts[v.key] for v in self.settings.views}
+
+    def query_ids(self, query: str, *, sort: str = "score", limit: int | None = None) -> list[int]:
+        """Ids of every conversation (any status) matching a query."""
+        where = compile_query(query, self.context())
+        return self.store.select_ids(where.sql, where.params, SORTS[sort], limit)
+
+    # ------------------------------------------------------------------ scores
+    def facts(self, raw: dict[str, Any]) -> Facts:
+        return Facts(
+            id=raw["id"],
+            account=raw["account"],
+            status=raw["status"],
+            priority=raw["priority"],
+            awaiting=raw["awaiting"],
+            unread=bool(raw["unread"]),
+            tags=raw["tags"],
+            waiting_since=parse_iso(raw["waiting_since"]),
+            events=[(d, parse_iso(when)) for d, when in raw["events"]],
+            text="\n".join([raw["subject"], *raw["texts"]]),
+            repeat=raw["repeat"],
+            snoozed_until=parse_iso(raw["snoozed_until"]) if raw["snoozed_until"] else None,
+            woke=raw["woke_reason"],
+        )
+
+    def rescore(self, ids: Sequence[int], now: datetime | None = None) -> int:
+        """Recompute and store the score of ``ids`` (in chunks, without holding the store
+        while computing). Returns how many were written."""
+        now = now or utcnow()
+        written = 0
+        for start in range(0, len(ids), CHUNK):
+            rows = []
+            for raw in self.store.score_facts(list(ids[start : start + CHUNK]), now):
+                result = score(self.facts(raw), self.score_settings, now)
+                language = raw["language"] or detect(f"{raw['subject']}\n{raw['first_in']}")
+                rows.append(_score_row(raw, result, language))
+            written += self.store.write_scores(rows)
+        return written
+
+    def refresh(self, now: datetime | None = None, *, limit: int | None = None) -> int:
+        """Rescore what changed (stale) and what time moved (``rescore_at`` passed).
+        Run after each stored sync batch, after agent actions, at app start and on a
+        timer; cheap when nothing is due (two indexed lookups)."""
+        now = now or utcnow()
+        done = 0
+        seen: set[int] = set()
+        while limit is None or done < limit:
+            ids = [i for i in self.store.stale_ids(CHUNK) + self.store.clock_due_ids(now, CHUNK) if i not in seen]
+            if not ids:
+                break
+            seen.update(ids)
+            done += self.rescore(ids, now)
+        return done
+
+    def score_now(self, conversation_id: int, now: datetime | None = None) -> Score | None:
+        now = now or utcnow()
+        raws = self.store.score_facts([conversation_id], now)
+        return score(self.facts(raws[0]), self.score_settings, now) if raws else None
+
+    def why(self, conversation_id: int, view_key: str = "open") -> Why | None:
+        now = utcnow()
+        live = self.score_now(conversation_id, now)
+        stored = self.store.stored_score(conversation_id)
+        if live is None or stored is None:
+            return None
+        rank = None
+        try:
+            view = self.view(view_key)
+            where = self._where(view, None, self.context(now))
+            rank = self.store.rank_in(where.sql, where.params, conversation_id)
+        except KeyError:
+            view = None
+        due = live.due.at if live.due else None
+        return Why(
+            conversation_id=conversation_id,
+            score=live.total,
+            terms=list(live.terms),
+            stored_score=stored["score"],
+            due_at=due,
+            sla_state=due_state(due, now, self.settings.due_soon),
+            sla_text=due_text(due, now),
+            sla_kind=live.due.kind if live.due else "",
+            policy=live.policy,
+            view=view.title if view else "",
+            rank=rank,
+            rules=self.store.rule_runs(conversation_id),
+            snoozed_until=parse_iso(stored["snoozed_until"]) if stored["snoozed_until"] else None,
+            woke_reason=stored["woke_reason"],
+        )
+
+    def placeholders(self, conversation_id: int, now: datetime | None = None) -> dict[str, str]:
+        """``{{business.next_open}}`` and ``{{reply.expected_by}}`` for canned replies
+        (an out-of-hours acknowledgement tells the customer when to expect an answer)."""
+        now = now or utcnow()
+        opens = self.settings.hours.next_open(now)
+        live = self.score_now(conversation_id, now)
+        expected = live.due.at if live is not None and live.due is not None else opens
+        return {"business.next_open": self._local(opens, now), "reply.expected_by": self._local(expected, now)}
+
+    def _local(self, when: datetime, now: datetime) -> str:
+        local = when.astimezone(self.settings.tz)
+        if local.date() == now.astimezone(self.settings.tz).date():
+            return f"today at {local:%H:%M}"
+        return f"{local:%A %-d %B} at {local:%H:%M}"
+
+    def row_extras(self, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """The triage fields of a ``QueueRow`` from its stored columns."""
+        due = parse_iso(data["due_at"]) if data.get("due_at") else None
+        snoozed = parse_iso(data["snoozed_until"]) if data.get("snoozed_until") else None
+        woke = data.get("woke_reason") or ("the snooze ended" if snoozed is not None and snoozed <= now else "")
+        return {
+            "score": data.get("score", 0),
+            "due_at": due,
+            "sla_state": due_state(due, now, self.settings.due_soon),
+            "sla_text": due_text(due, now),
+            "snoozed_until": snoozed if snoozed is not None and snoozed > now else None,
+            "woke": woke,
+            "language": data.get("language", ""),
+        }
+
+
+def _score_row(raw: dict[str, Any], result: Score, language: str) -> ScoreRow:
+    terms = [[t.key, t.label, t.points, t.detail] for t in result.terms]
+    return ScoreRow(
+        id=raw["id"],
+        score=result.total,
+        terms_json=json.dumps(terms, ensure_ascii=False),
+        due_at=iso(result.due.at) if result.due else "",
+        due_kind=result.due.kind if result.due else "",
+        policy=result.policy,
+        rescore_at=iso(result.rescore_at) if result.rescore_at else "",
+        language=language,
+        waiting_since=raw["waiting_since"],
+        stale=raw["score_stale"],
+    )
