@@ -10,7 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from inbox_tui import __version__, bootstrap, cli_accounts, cli_outbox, paths
+from inbox_tui import __version__, bootstrap, cli_accounts, cli_outbox, cli_triage, paths
 from inbox_tui import cli_format as fmt
 from inbox_tui.errors import ConfigError, InboxError
 from inbox_tui.model import Status
@@ -40,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--progress-json", action="store_true", help="print progress as JSON lines (for the TUI)")
 
     ls = sub.add_parser("list", help="list the queue")
-    ls.add_argument("--view", default="open", choices=("open", "unanswered", "waiting", "closed"))
-    ls.add_argument("--query", help="only conversations matching these words")
+    ls.add_argument("--view", default="open", help="a view key (see `inbox views`; default: open)")
+    ls.add_argument("--query", help='narrow with the search language: tag:refund is:unanswered "late parcel" …')
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--json", action="store_true")
 
@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
 
-    search = sub.add_parser("search", help="full-text search over every conversation")
+    search = sub.add_parser("search", help="search every conversation (free text or the search language)")
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=50)
     search.add_argument("--json", action="store_true")
@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("changes", nargs="+", metavar="+TAG|-TAG")
 
     cli_outbox.add_parser(sub)
+    cli_triage.add_parsers(sub)
 
     sub.add_parser("undo", help="undo the last action while it is still in the outbox")
     replies = sub.add_parser("replies", help="list canned replies")
@@ -93,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except InboxError as exc:
         print(f"inbox: {exc}", file=sys.stderr)
+        if hasattr(exc, "caret"):  # a query that does not parse: show where
+            print(exc.caret(), file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1
     except KeyboardInterrupt:
         return 130
@@ -134,7 +137,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _list(service: InboxService, args: argparse.Namespace) -> int:
-    rows = service.rows(service.queue_ids(args.view, args.query)[: max(0, args.limit)])
+    service.refresh_clocks()  # time moved since the last sync: SLA buckets, snoozes ending
+    try:
+        ids = service.queue_ids(args.view, args.query)
+    except KeyError:
+        raise ConfigError(f"no view {args.view!r} (views: {', '.join(v.key for v in service.views())})") from None
+    rows = service.rows(ids[: max(0, args.limit)])
     print(fmt.dumps([fmt.row_json(r) for r in rows]) if args.json else fmt.queue_table(rows))
     return 0
 
@@ -149,10 +157,7 @@ def _show(service: InboxService, args: argparse.Namespace) -> int:
 
 
 def _search(service: InboxService, args: argparse.Namespace) -> int:
-    ids: list[int] = []
-    for view in ("open", "closed"):
-        ids += service.queue_ids(view, args.query)
-    rows = service.rows(ids[: max(0, args.limit)])
+    rows = service.search(args.query, view=None, limit=max(0, args.limit))
     print(fmt.dumps([fmt.row_json(r) for r in rows]) if args.json else fmt.queue_table(rows))
     return 0
 
@@ -228,6 +233,7 @@ _HANDLERS = {
     "status": _status,
     "tag": _tag,
     "outbox": cli_outbox.run,
+    **cli_triage.HANDLERS,
     "undo": _undo,
     "replies": _replies,
 }

@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from inbox_tui import bootstrap, keymap, paths
+from inbox_tui.config import AppConfig
 from inbox_tui.errors import ConfigError
+from inbox_tui.service import InboxService
+from inbox_tui.store import Store
 from inbox_tui.sync import SyncEngine, SyncSummary
+from inbox_tui.triage.runner import SyncTriage
 
 
 @contextmanager
@@ -44,10 +48,18 @@ def run_sync(account: str | None = None, *, on_event: Any = None) -> SyncSummary
             return None
         store = bootstrap.open_store()
         try:
-            engine = SyncEngine(store, accounts, bootstrap.connector_opener(config), on_event=on_event)
+            engine = SyncEngine(
+                store, accounts, bootstrap.connector_opener(config), on_event=on_event, pull_hook=_triage(store, config)
+            )
             return engine.run()
         finally:
             store.close()
+
+
+def _triage(store: Store, config: AppConfig) -> SyncTriage:
+    """Rules and rescoring in the sync process, after each stored batch."""
+    upstream = {name: bootstrap.REGISTRY[acct.connector].upstream for name, acct in config.accounts.items()}
+    return SyncTriage.for_service(InboxService(store, config, upstream))
 
 
 def sync(account: str | None, *, progress_json: bool) -> int:

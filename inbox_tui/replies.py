@@ -34,6 +34,8 @@ PLACEHOLDERS = (
     "conversation.id",
     "agent.name",
     "agent.email",
+    "business.next_open",
+    "reply.expected_by",
 )
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}|]*?)\s*(?:\|\s*([^{}]*?)\s*)?\}\}")
 _FRONT = "+++"

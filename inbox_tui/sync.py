@@ -17,7 +17,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from connectors.base import (
     Assigner,
@@ -42,12 +42,21 @@ from inbox_tui.errors import (
     Unsupported,
 )
 from inbox_tui.model import OpKind, Operation, OpState, Status
-from inbox_tui.store import Store
+from inbox_tui.store import IngestResult, Store
 
 log = logging.getLogger("inbox_tui.sync")
 
 Event = dict[str, Any]
 OpenConnector = Callable[[str], Connector]
+
+
+class PullHook(Protocol):
+    """Runs in the sync process after each stored batch and after an account's pull
+    (``inbox_tui.triage.runner.SyncTriage``: rules on the new messages, rescoring, time
+    rules). Returns problems for the summary; must not raise."""
+
+    def after_batch(self, account: str, result: IngestResult) -> list[str]: ...
+    def after_pull(self, account: str) -> list[str]: ...
 
 
 @dataclass
@@ -75,7 +84,9 @@ class SyncEngine:
         *,
         on_event: Callable[[Event], None] | None = None,
         should_stop: Callable[[], bool] = lambda: False,
+        pull_hook: PullHook | None = None,
     ) -> None:
+        self.pull_hook = pull_hook
         self.store = store
         self.accounts = accounts
         self.open_connector = open_connector
@@ -132,12 +143,24 @@ class SyncEngine:
             summary.updated += result.updated_messages
             summary.conversations += len(result.conversations)
             summary.problems.extend(f"{account}: {p}" for p in result.problems)
+            self._hook(account, summary, "after_batch", result)
             done += len(batch.messages) + len(batch.conversations)
             self.emit(
                 {"event": "progress", "account": account, "phase": "pull", "done": done, "total": batch.total_hint}
             )
             if self.should_stop():
                 return
+        self._hook(account, summary, "after_pull")
+
+    def _hook(self, account: str, summary: SyncSummary, stage: str, *args: Any) -> None:
+        if self.pull_hook is None:
+            return
+        try:
+            problems = getattr(self.pull_hook, stage)(account, *args)
+        except Exception as exc:  # triage must never cost the agent their mail
+            log.error("triage after %s of %s failed:\n%s", stage, account, traceback.format_exc())
+            problems = [f"triage failed ({type(exc).__name__}); see the log"]
+        summary.problems.extend(f"{account}: {p}" for p in problems)
 
     # ------------------------------------------------------------------ push
     def _push(self, account: str, connector: Connector, summary: SyncSummary) -> None:
