@@ -7,8 +7,9 @@ written as files under ``workdir/outgoing`` instead of being sent. ``RTServer.st
 ends the server by its PID (it runs in its own session, so a leftover worker is ended by
 its process group, never by name).
 
-Seeded on start: queues ``Support`` and ``Billing`` (synced by the tests) and ``Other``
-(never synced); a multi-value ``Tags`` ticket custom field on Support and Other only;
+Seeded on start: queues ``Support`` and ``Billing`` (synced by the tests, with a
+multi-value ``Tags`` ticket custom field), ``Other`` (no Tags field; not synced unless a
+test says so) and ``Vendor`` (a custom lifecycle with a ``waiting-on-vendor`` status);
 privileged agents ``agent`` (with a REST 2.0 token) and ``bob``; rights for ``Everyone``
 to write in by mail. The seeding helpers talk to RT the way the world does: REST 2.0 as
 root for agent actions, the mail gateway (``/REST/1.0/NoAuth/mail-gateway``, what
@@ -19,7 +20,6 @@ Run by hand: ``python -m tests.servers.rt`` starts one and prints how to reach i
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -35,24 +35,15 @@ from typing import Any
 
 import httpx
 
+from tests.servers.rt_site import AGENT, AGENT_PASSWORD, ROOT_PASSWORD, seed, write_site_config
+
 RT_SERVER = Path("/usr/share/request-tracker5/libexec/rt-server")
 RT_SETUP_DATABASE = Path("/usr/sbin/rt-setup-database-5")
-RT_LIB = Path("/usr/share/request-tracker5/lib")
 SETUP_SCRIPT = Path(__file__).with_name("rt_setup.sh")
 APT_UNREACHABLE_MARKER = Path("/var/tmp/inbox-tui-rt-apt-unreachable")
 """Written by ``rt_setup.sh`` when apt could not reach the archive (the only allowed skip)."""
 
 INSTALL_HINT = f"sudo bash {SETUP_SCRIPT.relative_to(Path(__file__).parents[2])}   (what .ci/run calls)"
-
-ROOT_PASSWORD = "root-test-password"
-AGENT = "agent"
-AGENT_EMAIL = "agent@example.test"
-AGENT_NAME = "Alice Agent"
-AGENT_PASSWORD = "agent-test-password"
-SECOND_AGENT = "bob"
-QUEUES = ("Support", "Billing", "Other")
-TAGGED_QUEUES = ("Support", "Other")
-
 
 class RTNotInstalled(RuntimeError):
     """Request Tracker is not installed here; the message says how to install it."""
@@ -85,6 +76,7 @@ class RTServer:
     root_token: str
     timezone: str
     startup_seconds: float = 0.0
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _http: httpx.Client | None = field(default=None, repr=False)
 
     @property
@@ -109,17 +101,15 @@ class RTServer:
 
     # ------------------------------------------------------------------ lifecycle
     def alive(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+        if self.process is not None:
+            return self.process.poll() is None
+        return _exists(self.pid)
 
     def stop(self) -> None:
         if self._http is not None:
             self._http.close()
             self._http = None
-        _stop_process_group(self.pid)
+        _stop_process_group(self.pid, self.process)
 
     # ------------------------------------------------------------------ REST as root
     @property
@@ -268,15 +258,15 @@ def start_rt(
     started = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    env = _write_config(workdir, timezone, port)
+    env = write_site_config(workdir, timezone, port)
     _run_logged(
         [str(RT_SETUP_DATABASE), "--action", "init", "--skip-create", "--root-password-file", str(workdir / "root.pw")],
         env,
         workdir / "setup.log",
     )
-    seeded = _seed(workdir, env)
-    pid = _launch(workdir, env, port, workers)
-    server = RTServer(workdir, port, pid, seeded["agent_token"], seeded["root_token"], timezone)
+    seeded = seed(workdir, env)
+    process = _launch(workdir, env, port, workers)
+    server = RTServer(workdir, port, process.pid, seeded["agent_token"], seeded["root_token"], timezone, process=process)
     try:
         _wait_ready(server, wait_seconds)
     except BaseException:
@@ -284,117 +274,6 @@ def start_rt(
         raise
     server.startup_seconds = time.monotonic() - started
     return server
-
-
-def _write_config(workdir: Path, timezone: str, port: int) -> dict[str, str]:
-    site_dir = workdir / "RT_SiteConfig.d"
-    site_dir.mkdir(exist_ok=True)
-    (workdir / "outgoing").mkdir(exist_ok=True)
-    sendmail = workdir / "sendmail"
-    sendmail.write_text('#!/bin/sh\ncat > "$(dirname "$0")/outgoing/$(date +%s%N)-$$.eml"\n', encoding="utf-8")
-    sendmail.chmod(0o755)
-    pw = workdir / "root.pw"
-    pw.write_text(ROOT_PASSWORD, encoding="utf-8")
-    pw.chmod(0o600)
-    config = workdir / "RT_SiteConfig.pm"
-    config.write_text(
-        f"""# Written by tests/servers/rt.py for one test session.
-Set($rtname, 'inbox-tui-test');
-Set($Organization, 'example.test');
-Set($CorrespondAddress, 'rt@example.test');
-Set($CommentAddress, 'rt-comment@example.test');
-Set($WebDomain, '127.0.0.1');
-Set($WebPort, {port});
-Set($WebPath, '/rt');
-Set($DatabaseType, 'SQLite');
-Set($DatabaseName, '{workdir / "rt.sqlite"}');
-# bcrypt cost for passwords and tokens: the default (12) costs ~0.3 s CPU per request.
-Set($BcryptCost, 4);
-Set($MailCommand, 'sendmailpipe');
-Set($SendmailPath, '{sendmail}');
-Set($LogToSyslog, undef);
-Set($LogToSTDERR, 'warning');
-Set($Timezone, '{timezone}');
-1;
-""",
-        encoding="utf-8",
-    )
-    return {
-        **os.environ,
-        "RT_SITE_CONFIG": str(config),
-        "RT_SITE_CONFIG_DIR": str(site_dir),
-        "PERL5LIB": str(RT_LIB),
-    }
-
-
-_SEED_PERL = r"""
-use strict; use warnings;
-use RT; RT::LoadConfig(); RT::Init();
-use JSON ();
-my $cfg = JSON::decode_json(do { local $/; <STDIN> });
-my $sys = RT->SystemUser;
-sub ok { my ($what, $ok, $msg) = @_; die "$what: $msg\n" unless $ok; }
-
-my %queue;
-for my $name (@{ $cfg->{queues} }) {
-    my $q = RT::Queue->new($sys);
-    ok("queue $name", $q->Create(Name => $name, CorrespondAddress => lc($name) . '@example.test',
-                                 CommentAddress => lc($name) . '-comment@example.test'));
-    $queue{$name} = $q;
-}
-my $cf = RT::CustomField->new($sys);
-ok('Tags field', $cf->Create(Name => 'Tags', Type => 'Freeform', MaxValues => 0,
-                             LookupType => 'RT::Queue-RT::Ticket', Description => 'Free-form tags'));
-ok("Tags on $_", $cf->AddToObject($queue{$_})) for @{ $cfg->{tagged_queues} };
-
-my $privileged = RT::Group->new($sys); $privileged->LoadSystemInternalGroup('Privileged');
-ok("agent right $_", $privileged->PrincipalObj->GrantRight(Right => $_, Object => RT->System))
-    for qw(SeeQueue ShowTicket ShowTicketComments ReplyToTicket CommentOnTicket ModifyTicket OwnTicket
-           TakeTicket StealTicket ReassignTicket CreateTicket SeeCustomField ModifyCustomField
-           ShowOutgoingEmail ManageAuthTokens);
-my $everyone = RT::Group->new($sys); $everyone->LoadSystemInternalGroup('Everyone');
-for my $q (values %queue) {
-    ok("mail right $_", $everyone->PrincipalObj->GrantRight(Right => $_, Object => $q))
-        for qw(CreateTicket ReplyToTicket CommentOnTicket);
-}
-
-my %user;
-for my $u (@{ $cfg->{agents} }) {
-    my $user = RT::User->new($sys);
-    ok("user $u->{name}", $user->Create(Name => $u->{name}, EmailAddress => $u->{email},
-                                        RealName => $u->{real_name}, Privileged => 1, Password => $u->{password}));
-    $user{$u->{name}} = $user;
-}
-my $root = RT::User->new($sys); $root->Load('root');
-$user{root} = $root;
-my %out;
-for my $name ('root', $cfg->{token_user}) {
-    my ($id, $msg, $token) = RT::AuthToken->new(RT::CurrentUser->new($user{$name}))
-        ->Create(Owner => $user{$name}->id, Description => 'inbox-tui tests');
-    ok("token for $name", $id, $msg);
-    $out{$name eq 'root' ? 'root_token' : 'agent_token'} = $token;
-}
-print JSON::encode_json(\%out), "\n";
-"""
-
-
-def _seed(workdir: Path, env: dict[str, str]) -> dict[str, str]:
-    config = {
-        "queues": list(QUEUES),
-        "tagged_queues": list(TAGGED_QUEUES),
-        "token_user": AGENT,
-        "agents": [
-            {"name": AGENT, "email": AGENT_EMAIL, "real_name": AGENT_NAME, "password": AGENT_PASSWORD},
-            {"name": SECOND_AGENT, "email": "bob@example.test", "real_name": "Bob Builder", "password": "bob-pw"},
-        ],
-    }
-    done = subprocess.run(
-        ["perl", "-e", _SEED_PERL], input=json.dumps(config), env=env, cwd=workdir, capture_output=True, text=True
-    )
-    (workdir / "seed.log").write_text(done.stderr, encoding="utf-8")
-    if done.returncode != 0:
-        raise RuntimeError(f"seeding RT failed (rc {done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _run_logged(argv: list[str], env: dict[str, str], log: Path) -> None:
@@ -410,7 +289,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _launch(workdir: Path, env: dict[str, str], port: int, workers: int) -> int:
+def _launch(workdir: Path, env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     log = (workdir / "rt-server.log").open("ab")
     proc = subprocess.Popen(
         [str(RT_SERVER), "--server", "Starlet", "--host", "127.0.0.1", "--port", str(port),
@@ -424,7 +303,7 @@ def _launch(workdir: Path, env: dict[str, str], port: int, workers: int) -> int:
     )
     log.close()
     (workdir / "rt-server.pid").write_text(str(proc.pid), encoding="utf-8")
-    return proc.pid
+    return proc
 
 
 def _wait_ready(server: RTServer, wait_seconds: float) -> None:
@@ -455,30 +334,28 @@ def _tail(path: Path, chars: int = 3000) -> str:
         return "(no log)"
 
 
-def _stop_process_group(pid: int, grace: float = 10.0) -> None:
+def _stop_process_group(pid: int, process: subprocess.Popen[bytes] | None = None, grace: float = 10.0) -> None:
     """SIGTERM the Starlet master (it stops its workers), then SIGKILL what is left of its
     process group. The group is the server's own (``start_new_session``), never ours."""
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         pass
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
+    if process is not None:
         try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:  # not our child (started by another process): poll it
-            done = 0 if _exists(pid) else pid
-        if done == pid:
-            break
-        time.sleep(0.05)
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    else:  # started by another process (python -m tests.servers.rt): poll it
+        deadline = time.monotonic() + grace
+        while _exists(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
+    if process is not None:
+        process.wait(timeout=5)
 
 
 def _exists(pid: int) -> bool:

@@ -72,7 +72,7 @@ if [ -n "${CI:-}" ]; then rm -f /var/lib/man-db/auto-update; fi
 
 apt_install() {
     apt-get install -y -q --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=300 \
         "${PACKAGES[@]}" > "$LOG" 2>&1
 }
 
@@ -81,7 +81,7 @@ if ! apt_install; then
     if network_failure; then unreachable; fi
     # a fresh machine or container has no package lists yet
     say "apt-get install failed; running apt-get update and trying again"
-    if ! apt-get update -q > "$LOG" 2>&1; then
+    if ! apt-get update -q -o DPkg::Lock::Timeout=300 > "$LOG" 2>&1; then
         if network_failure; then unreachable; fi
         tail -30 "$LOG" >&2; echo "rt_setup: apt-get update failed" >&2; exit 1
     fi
