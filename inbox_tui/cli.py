@@ -115,6 +115,8 @@ def _setup_logging() -> None:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
+    for previous in root.handlers:  # main() may run more than once in a process (tests)
+        previous.close()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
 

@@ -27,7 +27,6 @@ REPEAT_WINDOW = timedelta(days=30)
 class ScoreRow:
     id: int
     score: int
-    terms_json: str
     due_at: str
     due_kind: str
     policy: str
@@ -116,20 +115,21 @@ class TriageMixin(StoreBase):
     def write_scores(self, rows: Iterable[ScoreRow]) -> int:
         """Store computed scores; a conversation changed since its facts were read stays
         stale (its generation moved on) and is picked up by the next pass."""
-        written = 0
+        params = [
+            (
+                r.score, r.due_at, r.due_kind, r.policy, r.rescore_at, r.language, r.language,
+                sort_key(r.score, r.waiting_since, r.id), r.id, r.stale,
+            )
+            for r in rows
+        ]  # fmt: skip
         with self.transaction() as con:
-            for r in rows:
-                cur = con.execute(
-                    "UPDATE conversations SET score = ?, score_json = ?, due_at = ?, due_kind = ?, sla_policy = ?, "
-                    "rescore_at = ?, language = CASE WHEN ? = '' THEN language ELSE ? END, sort_key = ?, "
-                    "score_stale = 0 WHERE id = ? AND score_stale = ?",
-                    (
-                        r.score, r.terms_json, r.due_at, r.due_kind, r.policy, r.rescore_at, r.language, r.language,
-                        sort_key(r.score, r.waiting_since, r.id), r.id, r.stale,
-                    ),
-                )  # fmt: skip
-                written += cur.rowcount
-        return written
+            cur = con.executemany(
+                "UPDATE conversations SET score = ?, due_at = ?, due_kind = ?, sla_policy = ?, "
+                "rescore_at = ?, language = CASE WHEN ? = '' THEN language ELSE ? END, sort_key = ?, "
+                "score_stale = 0 WHERE id = ? AND score_stale = ?",
+                params,
+            )
+            return cur.rowcount
 
     def mark_stale(self, conversation_id: int) -> None:
         with self.transaction() as con:
@@ -137,16 +137,12 @@ class TriageMixin(StoreBase):
 
     def stored_score(self, conversation_id: int) -> dict[str, Any] | None:
         row = self.query_one(
-            "SELECT score, score_json, due_at, due_kind, sla_policy, rescore_at, score_stale, routed_view, language, "
+            "SELECT score, due_at, due_kind, sla_policy, rescore_at, score_stale, routed_view, language, "
             "snoozed_until, snoozed_at, last_snooze_until, woke_at, woke_reason, snooze_wake_on_reply "
             "FROM conversations WHERE id = ?",
             (conversation_id,),
         )
-        if row is None:
-            return None
-        data = dict(row)
-        data["terms"] = json.loads(data.pop("score_json"))
-        return data
+        return dict(row) if row is not None else None
 
     # ------------------------------------------------------------------ rules
     def rules_pending(self, limit: int = 500) -> list[int]:

@@ -3,10 +3,9 @@ service delegates to. Headless; the store only ever sees SQL fragments and plain
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from inbox_tui.model import utcnow
@@ -19,7 +18,7 @@ from inbox_tui.triage.sla import KIND_LABEL, due_state
 from inbox_tui.triage.timeparse import due_text
 from inbox_tui.triage.views import DEFAULT_VIEWS, SORTS, ViewSpec
 
-CHUNK = 500
+CHUNK = 1000
 _DEFAULT_KEYS = {v.key for v in DEFAULT_VIEWS}
 
 
@@ -84,15 +83,13 @@ class Triage:
         raise KeyError(key)
 
     def _where(self, view: ViewSpec, search: str | None, ctx: QueryContext) -> Compiled:
-        compiled = compile_query(view.query, ctx)
-        sql = compiled.sql
-        if view.key not in _DEFAULT_KEYS:  # a rule's move_to puts conversations here too
-            compiled.params["view_key"] = view.key
-            sql = f"({sql} OR (c.routed_view = :view_key AND c.status != 'closed'))"
+        """A view's filter (a rule's move_to puts conversations into user views too),
+        narrowed by a search when given."""
+        params: dict[str, Any] = {}
+        sql = self._view_sql(view, 0, ctx, params)
         if search and search.strip():
-            extra = compile_query(search, ctx, params=compiled.params)
-            sql = f"{sql} AND {extra.sql}"
-        return Compiled(sql, compiled.params)
+            sql = f"{sql} AND {compile_query(search, ctx, params=params).sql}"
+        return Compiled(sql, params)
 
     def queue_ids(self, view_key: str, search: str | None = None) -> list[int]:
         """Ids of a view (optionally narrowed by a search) in the view's order."""
@@ -101,19 +98,29 @@ class Triage:
         return self.store.select_ids(where.sql, where.params, SORTS[view.sort], view.limit)
 
     def view_counts(self, search: str | None = None) -> dict[str, int]:
-        """Every view's count in one pass over the conversations (the search filter once)."""
+        """Every view's count. Without a search: one indexed count per view (covering
+        indexes, a few ms each). With one: a single pass that evaluates the search once."""
         ctx = self.context()
-        params: dict[str, Any] = {}
-        filters = [compile_query(v.query, ctx, params=params).sql for v in self.settings.views]
-        for i, view in enumerate(self.settings.views):
-            if view.key not in _DEFAULT_KEYS:
-                params[f"view_key{i}"] = view.key
-                filters[i] = f"({filters[i]} OR (c.routed_view = :view_key{i} AND c.status != 'closed'))"
-        where = compile_query(search, ctx, params=params).sql if search and search.strip() else "1"
-        sums = ", ".join(f"coalesce(sum({f}), 0)" for f in filters)
-        row = self.store.query_one(f"SELECT {sums} FROM conversations c WHERE {where}", params)
-        counts = {v.key: int(row[i]) if row else 0 for i, v in enumerate(self.settings.views)}
+        if not (search and search.strip()):
+            counts = {}
+            for view in self.settings.views:
+                where = self._where(view, None, ctx)
+                counts[view.key] = self.store.count_where(where.sql, where.params)
+        else:
+            params: dict[str, Any] = {}
+            filters = [self._view_sql(v, i, ctx, params) for i, v in enumerate(self.settings.views)]
+            where = compile_query(search, ctx, params=params).sql
+            sums = ", ".join(f"coalesce(sum({f}), 0)" for f in filters)
+            row = self.store.query_one(f"SELECT {sums} FROM conversations c WHERE {where}", params)
+            counts = {v.key: int(row[i]) if row else 0 for i, v in enumerate(self.settings.views)}
         return {v.key: min(counts[v.key], v.limit) if v.limit else counts[v.key] for v in self.settings.views}
+
+    def _view_sql(self, view: ViewSpec, index: int, ctx: QueryContext, params: dict[str, Any]) -> str:
+        sql = compile_query(view.query, ctx, params=params).sql
+        if view.key not in _DEFAULT_KEYS:
+            params[f"view_key{index}"] = view.key
+            sql = f"({sql} OR (c.routed_view = :view_key{index} AND c.status != 'closed'))"
+        return sql
 
     def query_ids(self, query: str, *, sort: str = "score", limit: int | None = None) -> list[int]:
         """Ids of every conversation (any status) matching a query."""
@@ -130,11 +137,11 @@ class Triage:
             awaiting=raw["awaiting"],
             unread=bool(raw["unread"]),
             tags=raw["tags"],
-            waiting_since=parse_iso(raw["waiting_since"]),
-            events=[(d, parse_iso(when)) for d, when in raw["events"]],
+            waiting_since=_when(raw["waiting_since"]),
+            events=[(d, _when(when)) for d, when in raw["events"]],
             text="\n".join([raw["subject"], *raw["texts"]]),
             repeat=raw["repeat"],
-            snoozed_until=parse_iso(raw["snoozed_until"]) if raw["snoozed_until"] else None,
+            snoozed_until=_when(raw["snoozed_until"]) if raw["snoozed_until"] else None,
             woke=raw["woke_reason"],
         )
 
@@ -234,12 +241,15 @@ class Triage:
         }
 
 
+def _when(text: str) -> datetime:
+    """``parse_iso`` without ``strptime`` (a fifth of the time; rescoring reads many)."""
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc) if text else parse_iso(text)
+
+
 def _score_row(raw: dict[str, Any], result: Score, language: str) -> ScoreRow:
-    terms = [[t.key, t.label, t.points, t.detail] for t in result.terms]
     return ScoreRow(
         id=raw["id"],
         score=result.total,
-        terms_json=json.dumps(terms, ensure_ascii=False),
         due_at=iso(result.due.at) if result.due else "",
         due_kind=result.due.kind if result.due else "",
         policy=result.policy,

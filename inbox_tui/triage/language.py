@@ -5,19 +5,23 @@ languages. Good enough to route a mail, not a linguistic tool."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-SAMPLE = 2000
+SAMPLE = 800
 
 _SCRIPTS = (
-    ("ja", ((0x3040, 0x30FF),)),  # kana first: Japanese also uses Han characters
-    ("ko", ((0xAC00, 0xD7AF), (0x1100, 0x11FF))),
-    ("zh", ((0x4E00, 0x9FFF), (0x3400, 0x4DBF))),
-    ("el", ((0x0370, 0x03FF), (0x1F00, 0x1FFF))),
-    ("ar", ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
-    ("ru", ((0x0400, 0x04FF),)),
-    ("he", ((0x0590, 0x05FF),)),
-    ("th", ((0x0E00, 0x0E7F),)),
+    ("ja", "\u3040-\u30ff"),  # kana first: Japanese also uses Han characters
+    ("ko", "\uac00-\ud7af\u1100-\u11ff"),
+    ("zh", "\u4e00-\u9fff\u3400-\u4dbf"),
+    ("el", "\u0370-\u03ff\u1f00-\u1fff"),
+    ("ar", "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"),
+    ("ru", "\u0400-\u04ff"),
+    ("he", "\u0590-\u05ff"),
+    ("th", "\u0e00-\u0e7f"),
 )
+_SCRIPT_RE = [(code, re.compile(f"[{ranges}]")) for code, ranges in _SCRIPTS]
+_NON_LATIN = re.compile("[" + "".join(r for _, r in _SCRIPTS) + "]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 _STOPWORDS = {
     "en": "the and is are you your my have not this that with for was it please thanks order",
@@ -27,35 +31,25 @@ _STOPWORDS = {
     "nl": "de het een en is niet ik u met mijn bedankt voor van dat op",
     "it": "il lo la gli e non io lei con una un mio grazie per che sono",
 }
-_STOP = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_STOP = {lang: tuple(words.split()) for lang, words in _STOPWORDS.items()}
+_PUNCTUATION = ".,;:!?¿¡\"'()[]«»“”„…-"
 
 
 def detect(text: str) -> str:
     """An ISO 639-1 code, or ``""`` when there is too little to tell."""
-    sample = "\n".join(line for line in text[: SAMPLE * 2].splitlines() if not line.lstrip().startswith(">"))
-    sample = sample[:SAMPLE]
-    counts = dict.fromkeys((code for code, _ in _SCRIPTS), 0)
-    letters = 0
-    for char in sample:
-        if not char.isalpha():
-            continue
-        letters += 1
-        point = ord(char)
-        if point < 0x0370:
-            continue
-        for code, ranges in _SCRIPTS:
-            if any(lo <= point <= hi for lo, hi in ranges):
-                counts[code] += 1
-                break
-    if letters == 0:
-        return ""
-    if counts["ja"]:
-        return "ja"
-    code, best = max(counts.items(), key=lambda item: item[1])
-    if best >= max(2, letters * 0.2):
-        return code
-    words = [w.lower() for w in _WORD.findall(sample)]
-    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOP.items()}
+    sample = text[:SAMPLE]
+    if ">" in sample:  # leave quoted replies out
+        sample = "\n".join(line for line in sample.splitlines() if not line.lstrip().startswith(">"))
+    if _NON_LATIN.search(sample):
+        letters = len(_LETTER.findall(sample))
+        counts = {code: len(pattern.findall(sample)) for code, pattern in _SCRIPT_RE}
+        if counts["ja"]:
+            return "ja"
+        code, best = max(counts.items(), key=lambda item: item[1])
+        if best >= max(2, letters * 0.2):
+            return code
+    # str.split and a Counter: several times faster than a Unicode word regex here
+    words = Counter(w.strip(_PUNCTUATION) for w in sample.lower().split())
+    scores = {lang: sum(words[w] for w in stop) for lang, stop in _STOP.items()}
     lang, hits = max(scores.items(), key=lambda item: item[1])
     return lang if hits >= 2 else ""

@@ -44,10 +44,7 @@ URGENT_WORDS = (
 )  # fmt: skip
 URGENT_SUBSTRINGS = ("紧急", "马上", "立即", "律师", "投诉", "欺诈", "至急", "緊急", "弁護士", "詐欺")
 """Scripts without spaces between words: matched anywhere in the text."""
-_URGENT = re.compile(
-    r"(?<!\w)(" + "|".join(re.escape(w) for w in URGENT_WORDS) + r")(?!\w)|(" + "|".join(URGENT_SUBSTRINGS) + r")|(!{3,})",
-    re.IGNORECASE,
-)
+_BOUNDED = {w: re.compile(r"(?<!\w)" + re.escape(w) + r"(?!\w)") for w in URGENT_WORDS}
 
 
 @dataclass
@@ -98,13 +95,13 @@ class ScoreSettings:
 
 
 def urgent_words(text: str) -> list[str]:
-    found: list[str] = []
-    for match in _URGENT.finditer(text):
-        word = (match.group(1) or match.group(2) or "!!!").lower()
-        if match.group(3):
-            word = "!!!"
-        if word not in found:
-            found.append(word)
+    """Distinct urgent words in order of the lists (substring tests first: this runs on
+    every rescore, so the regex only confirms whole words that are there)."""
+    lowered = text.lower()
+    found = [w for w in URGENT_WORDS if w in lowered and _BOUNDED[w].search(lowered)]
+    found += [w for w in URGENT_SUBSTRINGS if w in lowered]
+    if "!!!" in lowered:
+        found.append("!!!")
     return found
 
 

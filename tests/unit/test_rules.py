@@ -3,6 +3,7 @@ most once per customer and day, time rules, dry runs, and rules inside a real sy
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -79,6 +80,14 @@ def home(tmp_path: Path) -> Iterator[Path]:
     (tmp_path / "replies" / "out-of-hours.md").write_text(OUT_OF_HOURS, encoding="utf-8")
     yield tmp_path
     paths.set_home(None)
+
+
+@pytest.fixture
+def closing_logs() -> Iterator[None]:
+    """``inbox`` logs to a file in the home: close it when a test that ran the CLI ends."""
+    yield
+    for handler in logging.getLogger().handlers:
+        handler.close()
 
 
 @pytest.fixture
@@ -288,4 +297,55 @@ def test_a_broken_rules_file_is_reported_and_sync_goes_on(service: InboxService,
     assert summary.pulled == 1
     assert any("rules.toml:3:" in p and "unknown key 'bogus'" in p for p in summary.problems)
     assert service.store.stale_ids() == []  # still scored
+
+
+
+# ---------------------------------------------------------------------- languages, demo, CLI
+
+
+def test_language_conditions_use_a_cheap_detector(service: InboxService, home: Path) -> None:
+    (home / "rules.toml").write_text(
+        '[[rules]]\nname = "German"\nlanguage = "de"\nadd_tags = ["de"]\n\n'
+        '[[rules]]\nname = "CJK"\nlanguage = ["zh", "ja"]\nadd_tags = ["cjk"]\n',
+        encoding="utf-8",
+    )
+    service.store.apply_batch("mail", PullBatch(messages=[
+        mail(1, "ann", "Bestellung", "Wo ist meine Bestellung? Ich warte seit einer Woche, bitte helfen Sie mir."),
+        mail(2, "bob", "订单", "我的包裹在哪里？"),
+        mail(3, "cyd", "Order", "Where is my order? It has not arrived and I have been waiting."),
+    ]))  # fmt: skip
+    RuleRunner.for_service(service).run_pending()
+    assert [tags_of(service, conv_of(service, w)) for w in ("ann", "bob", "cyd")] == [{"de"}, {"cjk"}, set()]
+    assert service.queue_ids("open", "lang:de") == [conv_of(service, "ann")]
+
+
+def test_the_demo_rules_and_acknowledgement_are_valid(tmp_path: Path) -> None:
+    from inbox_tui.replies import load_file
+    from inbox_tui.triage import demo
+
+    demo.install(tmp_path)
+    rules = rules_mod.load(tmp_path / "rules.toml", view_keys={"payments", "open"})
+    assert len(rules) == 6 and rules[-1].when[0].kind == "waiting_on_customer"
+    canned = load_file(tmp_path / "replies" / "out-of-hours.md")
+    assert "{{reply.expected_by}}" in canned.body
+    (tmp_path / "config.toml").write_text('[app]\nagent_name = "Sam"\n' + demo.CONFIG, encoding="utf-8")
+    settings = load(tmp_path / "config.toml").triage
+    assert [p.name for p in settings.policies] == ["Urgent", "Black Friday orders", "General"]
+    assert settings.views[-1].key == "payments"
+
+
+def test_cli_rules_check_and_test(service: InboxService, home: Path, capsys: pytest.CaptureFixture[str], closing_logs: None) -> None:
+    from inbox_tui import cli
+
+    service.store.apply_batch("mail", PullBatch(messages=[mail(1, "ann", "Refund for my payment", "charged twice")]))
+    assert cli.main(["--home", str(home), "rules", "check"]) == 0
+    assert "5 rules, all valid" in capsys.readouterr().out
+    assert cli.main(["--home", str(home), "rules", "test", "--rule", "Payment issues"]) == 0
+    out = capsys.readouterr().out
+    assert "Payment issues (on arrival): +tag payment, priority → high" in out and "Nothing was changed" in out
+    assert tags_of(service, conv_of(service, "ann")) == set()
+    (home / "rules.toml").write_text(RULES.replace('auto_reply = "out-of-hours"', 'auto_reply = "missing"'), encoding="utf-8")
+    assert cli.main(["--home", str(home), "rules", "check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"inbox: {home / 'rules.toml'}:21: rule 'Out of hours': auto_reply:")
 

@@ -3,6 +3,7 @@ agree with the queues, searches inside a view, and config errors with file:line.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -44,6 +45,14 @@ limit = 2
 key = "mine"
 hidden = true
 """
+
+
+@pytest.fixture
+def closing_logs() -> Iterator[None]:
+    """``inbox`` logs to a file in the home: close it when a test that ran the CLI ends."""
+    yield
+    for handler in logging.getLogger().handlers:
+        handler.close()
 
 
 @pytest.fixture
@@ -138,3 +147,19 @@ def test_config_errors_name_the_line(tmp_path: Path, bad: str, good: str, line: 
         load(path)
     assert err.value.line == line, str(err.value)
     assert reason in str(err.value)
+
+
+def test_cli_lists_views_and_points_at_a_bad_query(service: InboxService, capsys: pytest.CaptureFixture[str], closing_logs: None) -> None:
+    from inbox_tui import cli
+
+    home = str(paths.home())
+    assert cli.main(["--home", home, "views"]) == 0
+    assert "billing-refunds" in capsys.readouterr().out
+    assert cli.main(["--home", home, "list", "--view", "open", "--query", "from:bob", "--json"]) == 0
+    assert '"Late parcel"' in capsys.readouterr().out
+    assert cli.main(["--home", home, "list", "--query", "refund (tag:x"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["inbox: query:1:14: expected ')' to close '(' at column 8", "  refund (tag:x", "               ^"]
+    assert cli.main(["--home", home, "list", "--view", "nope"]) == 2
+    assert "no view 'nope'" in capsys.readouterr().err
+
