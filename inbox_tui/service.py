@@ -83,6 +83,8 @@ class QueueRow:
     """Set while snoozed (``9999-12-31`` = until the customer replies)."""
     woke: str = ""
     """Why it came back from a snooze (``customer replied`` / ``the snooze ended``): show a marker."""
+    resnooze_until: datetime | None = None
+    """Woken by a reply before this time: offer "snooze again until …" (``service.resnooze_same``)."""
     language: str = ""
 
 
@@ -249,7 +251,7 @@ class InboxService(TriageActions):
         ops += self._status_tag_ops(conv, change.status, change.tags_add, ())
         # the draft's text now lives in the operation until upstream confirms it
         self.store.record_action(conversation_id, change, ops, base_version=seen_version, drop_draft=True)
-        self.triage.refresh()
+        self.triage.rescore([conversation_id])
         return self.store.operation(outgoing.op_id)
 
     def _outgoing(self, conv: Conversation, messages: list[StoredMessage], body: str) -> OutgoingReply:
@@ -312,7 +314,7 @@ class InboxService(TriageActions):
             return None
         ops = self._status_tag_ops(conv, status, (), ())
         self.store.record_action(conversation_id, LocalChange(status=status), ops)
-        self.triage.refresh()
+        self.triage.rescore([conversation_id])
         return self.store.operation(ops[0].id) if ops else None
 
     def set_tags(self, conversation_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Operation | None:
@@ -325,7 +327,7 @@ class InboxService(TriageActions):
             return None
         ops = self._status_tag_ops(conv, None, add, remove)
         self.store.record_action(conversation_id, LocalChange(tags_add=add, tags_remove=remove), ops)
-        self.triage.refresh()
+        self.triage.rescore([conversation_id])
         return self.store.operation(ops[0].id) if ops else None
 
     def _status_tag_ops(
@@ -354,7 +356,7 @@ class InboxService(TriageActions):
         if "read" in self.upstream.get(conv.account, frozenset()) and ids:
             ops.append(NewOp(OpKind.READ, {"remote_ids": ids, "read": read}))
         self.store.record_action(conversation_id, LocalChange(read=read), ops)
-        self.triage.refresh()
+        self.triage.rescore([conversation_id])
 
     def undo_last(self) -> str | None:
         group = self.store.last_undoable_group()
@@ -363,7 +365,7 @@ class InboxService(TriageActions):
         rows = self.store.undo_group(group)
         if not rows:
             return None
-        self.triage.refresh()
+        self.triage.rescore([rows[0]["conversation_id"]])
         kinds = sorted({r["kind"] for r in rows if r["kind"] != "local"})
         conv = self.store.conversation(rows[0]["conversation_id"])
         what = " + ".join(kinds) if kinds else "change"

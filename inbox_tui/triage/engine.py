@@ -15,6 +15,7 @@ from inbox_tui.triage.priority import Facts, Score, ScoreSettings, Term, score
 from inbox_tui.triage.query_sql import Compiled, QueryContext, compile_query
 from inbox_tui.triage.settings import TriageSettings
 from inbox_tui.triage.sla import KIND_LABEL, due_state
+from inbox_tui.triage.snooze import FOREVER
 from inbox_tui.triage.timeparse import due_text
 from inbox_tui.triage.views import DEFAULT_VIEWS, SORTS, ViewSpec
 
@@ -230,6 +231,7 @@ class Triage:
         due = parse_iso(data["due_at"]) if data.get("due_at") else None
         snoozed = parse_iso(data["snoozed_until"]) if data.get("snoozed_until") else None
         woke = data.get("woke_reason") or ("the snooze ended" if snoozed is not None and snoozed <= now else "")
+        last = parse_iso(data["last_snooze_until"]) if data.get("woke_reason") and data.get("last_snooze_until") else None
         return {
             "score": data.get("score", 0),
             "due_at": due,
@@ -237,6 +239,7 @@ class Triage:
             "sla_text": due_text(due, now),
             "snoozed_until": snoozed if snoozed is not None and snoozed > now else None,
             "woke": woke,
+            "resnooze_until": last if last is not None and now < last < FOREVER else None,
             "language": data.get("language", ""),
         }
 

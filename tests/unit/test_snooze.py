@@ -127,6 +127,7 @@ def test_a_customer_reply_wakes_it_early_and_it_can_go_back_to_sleep(service: In
     service.refresh_clocks()
     row = service.rows(service.queue_ids("open"))[0]
     assert row.woke == "customer replied" and service.view_counts()["snoozed"] == 0
+    assert row.resnooze_until is not None and abs(row.resnooze_until - until) < timedelta(seconds=1)
     again = service.resnooze_same(cid)
     assert again is not None and abs(again - until) < timedelta(seconds=1)
     assert service.queue_ids("snoozed") == [cid] and service.rows([cid])[0].woke == ""
