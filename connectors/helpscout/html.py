@@ -1,0 +1,80 @@
+"""Help Scout thread bodies are HTML; the inbox shows text. Both directions, stdlib only.
+
+``html_to_text`` is forgiving on purpose (``html.parser``): block elements become line
+breaks, ``<script>``/``<style>`` vanish, a link keeps its target as ``text (url)``. Its
+output still goes through ``clean_text``. ``text_to_html`` is what we post: escaped text,
+paragraphs on blank lines, ``<br>`` on single newlines, so that ``html_to_text`` gives the
+agent's text back (whitespace folded) and ``find_sent`` can recognise it by digest.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+_BLOCKS = {
+    "address", "article", "blockquote", "div", "dl", "dt", "dd", "figure", "footer", "h1", "h2", "h3",
+    "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tr", "ul",
+}  # fmt: skip
+_HIDDEN = {"script", "style", "head", "title", "template"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.hidden = 0
+        self.pre = 0
+        self.links: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self.hidden += 1
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in _BLOCKS:
+            self.out.append("\n")
+            if tag == "li":
+                self.out.append("- ")
+            elif tag == "pre":
+                self.pre += 1
+        elif tag in ("td", "th"):
+            self.out.append(" ")
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCKS:
+            self.out.append("\n")
+            if tag == "pre":
+                self.pre = max(0, self.pre - 1)
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            shown = "".join(self.out[-3:]).rstrip()
+            if href and href.startswith(("http://", "https://", "mailto:")) and not shown.endswith(href):
+                self.out.append(f" ({href})")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.out.append(data if self.pre else re.sub(r"\s+", " ", data))
+
+
+def html_to_text(markup: str) -> str:
+    if "<" not in markup and "&" not in markup:
+        return markup.strip()
+    parser = _TextExtractor()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except Exception:  # noqa: BLE001 - hostile markup must not stop a sync: strip tags crudely
+        return html.unescape(re.sub(r"<[^>]*>", " ", markup)).strip()
+    lines = [line.strip() for line in "".join(parser.out).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def text_to_html(text: str) -> str:
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs if p.strip())
