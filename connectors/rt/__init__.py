@@ -15,7 +15,8 @@ Settings (``[accounts.NAME]`` in config.toml, ``connector = "rt"``):
 ``timeout``   optional: seconds per HTTP request (default 30).
 
 Tags are the values of a multi-value ticket custom field named ``Tags``; when the synced
-queues have no such field the connector reports ``capabilities.tags = False``.
+queues have no such field the connector has no ``set_tags`` (``capabilities.tags = False``)
+and tags stay local. ``open_connector`` asks RT about the queues once (one request each).
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.rt.client import RTClient
-from connectors.rt.connector import RTConnector
+from connectors.rt.connector import RTConnector, TaggingRTConnector, connect
 from inbox_tui.errors import ConfigError
 from inbox_tui.model import Address
 
-__all__ = ["RTConnector", "open_connector"]
+__all__ = ["RTConnector", "TaggingRTConnector", "open_connector"]
 
 
 def open_connector(account: str, settings: Mapping[str, Any], resolve_secret: Callable[[str], str]) -> RTConnector:
@@ -49,4 +50,4 @@ def open_connector(account: str, settings: Mapping[str, Any], resolve_secret: Ca
         raise ConfigError(f"accounts.{account} needs a token (preferred) or a user with a password")
     agent = str(settings.get("agent") or user)
     identity = Address(str(settings.get("email") or ""), agent)
-    return RTConnector(account, client, [q.strip() for q in queues], identity=identity, agent=agent)
+    return connect(account, client, [q.strip() for q in queues], identity=identity, agent=agent)

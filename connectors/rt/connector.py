@@ -1,4 +1,9 @@
-"""The Request Tracker connector: pull tickets, push replies, notes, status, owner, tags."""
+"""The Request Tracker connector: pull tickets, push replies, notes, status, owner, tags.
+
+Two classes, because a capability is a Protocol the object has or has not: ``RTConnector``
+for queues without a ``Tags`` custom field, ``TaggingRTConnector`` (adds ``set_tags``)
+when every synced queue has one. :func:`connect` looks once and picks.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from connectors.rt.mapping import (
     ticket_to_conversation,
     user_name,
 )
-from inbox_tui.errors import Conflict, ConnectorError, NotFound, TransportError, Unsupported
+from inbox_tui.errors import AuthError, ConfigError, Conflict, ConnectorError, NotFound, TransportError
 from inbox_tui.model import Address, PullBatch, RemoteConversation, Status
 
 FIND_SENT_SLACK = 120
@@ -47,27 +52,17 @@ class RTConnector:
         self.queues = list(queues)
         self.identity = identity
         self.agent = agent
-        self._tags_field: bool | None = None
 
     # ------------------------------------------------------------------ contract
+    tags_field: str | None = None
+    """The custom field holding tags (``None``: tags stay local)."""
+
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(reply=True, note=True, status=True, tags=self.has_tags_field(), assign=True)
+        return Capabilities(reply=True, note=True, status=True, tags=self.tags_field is not None, assign=True)
 
     def close(self) -> None:
         self.client.close()
-
-    def has_tags_field(self) -> bool:
-        """Whether a ticket custom field named ``Tags`` applies to every synced queue
-        (one ``GET /queue/{name}`` per queue, once per connector)."""
-        if self._tags_field is None:
-            self._tags_field = all(self._queue_has_tags(queue) for queue in self.queues)
-        return self._tags_field
-
-    def _queue_has_tags(self, queue: str) -> bool:
-        record = self.client.get(f"/queue/{quote(queue, safe='')}")
-        fields = record.get("TicketCustomFields") if isinstance(record, dict) else None
-        return any(isinstance(cf, dict) and cf.get("name") == TAGS_FIELD for cf in fields or ())
 
     # ------------------------------------------------------------------ pull
     def pull(self, cursor: dict[str, Any] | None, known: KnownLookup, should_stop: ShouldStop) -> Iterator[PullBatch]:
@@ -119,14 +114,15 @@ class RTConnector:
     def _conversations(self, tickets: Sequence[dict[str, Any]], problems: list[str]) -> list[RemoteConversation]:
         ids = [str(as_int(t.get("id"))) for t in tickets if as_int(t.get("id"))]
         parts = pull.read_parts(self.client, ids)
-        tags = TAGS_FIELD if self.has_tags_field() else None
         result = []
         for ticket in tickets:
             ticket_id = str(as_int(ticket.get("id")))
             if ticket_id not in parts:
                 problems.append(f"RT: a ticket without a usable id was skipped ({str(ticket.get('id'))[:40]!r})")
                 continue
-            result.append(ticket_to_conversation(ticket, parts[ticket_id], self._is_agent, problems, tags_field=tags))
+            result.append(
+                ticket_to_conversation(ticket, parts[ticket_id], self._is_agent, problems, tags_field=self.tags_field)
+            )
         return result
 
     def _is_agent(self, user: Mapping[str, Any]) -> bool:
@@ -219,33 +215,76 @@ class RTConnector:
         if user_name(ticket.get("Owner")).lower() != owner.lower():
             raise message_error(messages, f"give ticket {conversation_remote_id} to {owner!r}")
 
+    def current_version(self, conversation_remote_id: str) -> str:
+        ticket, _ = self.client.ticket(conversation_remote_id)
+        return str(ticket.get("LastUpdated") or "")
+
+
+
+class TaggingRTConnector(RTConnector):
+    """``RTConnector`` plus tags: the values of a multi-value ticket custom field."""
+
+    tags_field: str = TAGS_FIELD
+
     def set_tags(self, conversation_remote_id: str, add: Sequence[str], remove: Sequence[str]) -> tuple[str, ...]:
         """Read-modify-write of the multi-value ``Tags`` field, guarded by the ticket's ETag
         (RT replaces the whole value list on PUT; a concurrent edit gets 412 → one retry)."""
-        if not self.has_tags_field():
-            raise Unsupported(f"RT queue(s) {', '.join(self.queues)} have no ticket custom field named {TAGS_FIELD!r}")
         for _attempt in range(3):
             ticket, etag = self.client.ticket(conversation_remote_id)
-            current = custom_field_values(ticket, TAGS_FIELD) or ()
+            current = custom_field_values(ticket, self.tags_field) or ()
             drop = {t.casefold() for t in remove}
             wanted = [t for t in current if t.casefold() not in drop]
             wanted += [t for t in add if t.casefold() not in {w.casefold() for w in wanted}]
             if list(current) == wanted:
                 return tuple(current)
             try:
-                messages = self.client.update_ticket(conversation_remote_id, {"CustomFields": {TAGS_FIELD: wanted}}, etag)
+                messages = self.client.update_ticket(conversation_remote_id, {"CustomFields": {self.tags_field: wanted}}, etag)
             except Conflict:
                 continue  # changed between our read and write: read again
             after, _ = self.client.ticket(conversation_remote_id)
-            result = custom_field_values(after, TAGS_FIELD) or ()
+            result = custom_field_values(after, self.tags_field) or ()
             if {t.casefold() for t in result} != {t.casefold() for t in wanted}:
                 raise message_error(messages, f"set the tags of ticket {conversation_remote_id}")
             return tuple(result)
         raise Conflict(f"RT ticket {conversation_remote_id} kept changing while its tags were written")
 
-    def current_version(self, conversation_remote_id: str) -> str:
-        ticket, _ = self.client.ticket(conversation_remote_id)
-        return str(ticket.get("LastUpdated") or "")
+
+def connect(
+    account: str, client: RTClient, queues: Sequence[str], *, identity: Address, agent: str = ""
+) -> RTConnector:
+    """The connector for these queues: with tags when each has a ``Tags`` ticket field.
+
+    One ``GET /queue/{name}`` per queue. When RT cannot be asked right now (offline,
+    refused credentials) the connector comes without tags; its first pull then reports
+    the same failure, so nothing is pushed in that run anyway."""
+    try:
+        tagged = all(_queue_has_field(client, queue, TAGS_FIELD) for queue in queues)
+    except NotFound:
+        _check_api(client)
+        raise ConfigError(
+            f"RT has no queue named one of {', '.join(map(repr, queues))} that this account can see "
+            f"(accounts.{account}.queues)"
+        ) from None
+    except (AuthError, TransportError):
+        tagged = False
+    kind = TaggingRTConnector if tagged else RTConnector
+    return kind(account, client, queues, identity=identity, agent=agent)
+
+
+def _check_api(client: RTClient) -> None:
+    """``TransportError`` when ``client.api`` is not RT's REST 2.0 (a wrong url)."""
+    try:
+        about = client.get("/rt")
+    except (NotFound, TransportError):
+        about = None
+    if not isinstance(about, dict) or "Version" not in about:
+        raise TransportError(f"RT's REST 2.0 API is not at {client.api}; check the account's url")
+
+
+def _queue_has_field(client: RTClient, queue: str, name: str) -> bool:
+    record = client.get(f"/queue/{quote(queue, safe='')}")
+    fields = record.get("TicketCustomFields") if isinstance(record, dict) else None
+    return any(isinstance(cf, dict) and cf.get("name") == name for cf in fields or ())
 
 
 def _ticket(ticket_id: str) -> str:

@@ -172,7 +172,8 @@ def ticket_to_conversation(
     requestor_names = {user_name(r).lower() for r in requestors}
     customer = user_address(requestors[0]) if requestors else Address("", "")
     owner = user_name(ticket.get("Owner"))
-    tags = custom_field_values(ticket, tags_field) if tags_field else None
+    # no tags field upstream: None tells the store to keep its local tags
+    tags = (custom_field_values(ticket, tags_field) or ()) if tags_field else None
     conv = RemoteConversation(
         remote_id=ticket_id,
         subject=clean_line(str(ticket.get("Subject") or "")),
@@ -181,7 +182,7 @@ def ticket_to_conversation(
         raw_status=raw_status,
         updated_at=updated,
         created_at=created,
-        tags=tags if tags is not None else (),
+        tags=tags,  # type: ignore[arg-type]  # None is what the store reads as "unknown"
         assignee="" if owner in ("", NOBODY) else clean_line(owner),
         priority=as_int(ticket.get("Priority")),
         version=str(ticket.get("LastUpdated") or ""),

@@ -44,8 +44,10 @@ OVERLAP = 300
 """Seconds re-read before the newest stored ``LastUpdated``."""
 PAGE = 50
 """Tickets per search page and per ``PullBatch``."""
-SETTLE = 5
-"""Seconds after which a ``LastUpdated`` stamp can no longer be reused by a new change."""
+SETTLE = 2
+"""Seconds after the end of a ``LastUpdated`` second when it counts as closed: a change
+that commits later than that within the same stamp (a very slow write transaction,
+racing another change of the same ticket in the same second) would be missed."""
 CLOCK_SLACK = 2
 """Seconds added to relative thresholds for the whole-second ``Date`` header and latency."""
 CURSOR_VERSION = 1

@@ -20,15 +20,17 @@ from typing import Any
 
 import pytest
 
-from connectors.base import OutgoingReply
+from connectors.base import Connector, OutgoingReply, Tagger
 from connectors.rt import RTConnector, open_connector
-from connectors.rt.mapping import epoch
+from connectors.rt.mapping import STATUS_MAP, epoch
 from connectors.rt.pull import OVERLAP, SETTLE
-from inbox_tui.errors import AuthError, NotFound, TransportError, Unsupported
+from inbox_tui.errors import AuthError, ConfigError, NotFound, TransportError
 from inbox_tui.model import Address, Direction, RemoteConversation, Status
+from tests.connectors.contract import ContractSuite, UpstreamView
 from tests.servers.rt import (
     AGENT,
     AGENT_PASSWORD,
+    SECOND_AGENT,
     INSTALL_HINT,
     RTServer,
     apt_unreachable_reason,
@@ -117,6 +119,93 @@ def mail_texts(raw: str) -> tuple[str, str]:
         if part.get_content_type() == "text/plain"
     ]
     return str(msg.get("To", "")), "\n".join(texts)
+
+
+# --------------------------------------------------------------------------- the shared contract
+
+WRONG_TOKEN = "1-1-0123456789abcdef0123456789abcdef"
+
+
+class RTTarget:
+    """The contract's view of the real RT: seeding as the world does (mail from the
+    customer, root through REST), reading back through RT's REST API as root."""
+
+    threads_upstream = True
+    resends_unchanged = False
+
+    def __init__(self, server: RTServer) -> None:
+        self.server = server
+        self.opened: list[Connector] = []
+
+    def connector(self) -> Connector:
+        conn = connect(self.server)
+        self.opened.append(conn)
+        return conn
+
+    def close(self) -> None:
+        for conn in self.opened:
+            conn.close()
+
+    def seed_conversation(self, customer_email: str, subject: str, body: str) -> str:
+        return str(self.server.mail(customer_email, subject, body))
+
+    def customer_writes(self, remote_id: str, body: str) -> None:
+        self.server.mail(self.server.ticket(remote_id)["Requestor"][0]["id"], "More", body, ticket_id=int(remote_id))
+
+    def settle(self) -> None:
+        time.sleep(SETTLE + 1)  # LastUpdated has whole seconds; see connectors.rt.pull
+
+    def upstream_state(self, remote_id: str) -> UpstreamView:
+        ticket = self.server.ticket(remote_id)
+        requestors = {r["id"] for r in ticket.get("Requestor") or ()}
+        texts = [h for h in self.server.history(remote_id) if "text" in h]
+        by = {"replies": [], "notes": [], "customer": []}  # type: dict[str, list[str]]
+        for item in texts:
+            author = item["Creator"]["id"]
+            if item["Type"] == "Comment":
+                by["notes"].append(item["text"])
+            elif author in requestors:
+                by["customer"].append(item["text"])
+            elif self.server.rest("GET", f"/user/{author}").get("Privileged"):
+                by["replies"].append(item["text"])
+        tags = next((cf["values"] for cf in ticket.get("CustomFields") or () if cf["name"] == "Tags"), [])
+        owner = ticket["Owner"]["id"]
+        return UpstreamView(
+            status=STATUS_MAP.get(ticket["Status"], Status.OPEN),
+            raw_status=ticket["Status"],
+            tags=frozenset(tags),
+            assignee="" if owner == "Nobody" else owner,
+            replies=tuple(by["replies"]),
+            notes=tuple(by["notes"]),
+            customer_messages=tuple(by["customer"]),
+        )
+
+    def tag_upstream(self, remote_id: str, tag: str) -> None:
+        ticket = self.server.ticket(remote_id)
+        tags = next((cf["values"] for cf in ticket.get("CustomFields") or () if cf["name"] == "Tags"), [])
+        self.server.update(int(remote_id), CustomFields={"Tags": [*tags, tag]})
+
+    def assignee(self) -> str:
+        return SECOND_AGENT
+
+    def break_auth(self) -> Connector:
+        conn = open_connector("rt-broken", self.server.settings(), lambda key: WRONG_TOKEN)
+        self.opened.append(conn)
+        return conn
+
+    def secrets(self) -> list[str]:
+        return [self.server.agent_token, WRONG_TOKEN, AGENT_PASSWORD]
+
+    def missing_remote_id(self) -> str:
+        return "999999"
+
+
+class TestRTContract(ContractSuite):
+    @pytest.fixture
+    def target(self, rt_server: RTServer) -> Iterator[RTTarget]:
+        target = RTTarget(rt_server)
+        yield target
+        target.close()
 
 
 # --------------------------------------------------------------------------- who wrote what
@@ -421,15 +510,20 @@ def test_tags_keep_values_added_upstream_meanwhile(rt_server: RTServer, connecto
     assert sorted(pull_one(connector, tid).tags) == ["added-upstream", "billing"]
 
 
-def test_queues_without_a_tags_field_report_no_tags_capability(rt_server: RTServer) -> None:
+def test_queues_without_a_tags_field_have_no_tagging(rt_server: RTServer) -> None:
     conn = connect(rt_server, ("Other",))
     try:
-        assert conn.capabilities.tags is False
+        assert conn.capabilities.tags is False and not isinstance(conn, Tagger)
         tid = rt_server.create_ticket("No tags here", "n", queue="Other")
-        with pytest.raises(Unsupported):
-            conn.set_tags(str(tid), ["x"], [])
+        found, _, _ = pull_all(conn, recent_cursor(conn))
+        assert found[str(tid)].tags is None  # "unknown": the store keeps the local tags
     finally:
         conn.close()
+
+
+def test_unknown_queue_is_a_config_error(rt_server: RTServer) -> None:
+    with pytest.raises(ConfigError, match="Nope"):
+        connect(rt_server, ("Support", "Nope"))
 
 
 def test_missing_ticket_is_not_found(connector: RTConnector) -> None:
@@ -470,12 +564,12 @@ def test_wrong_token_is_an_auth_error(rt_server: RTServer) -> None:
 
 def test_wrong_url_is_a_transport_error_naming_it(rt_server: RTServer) -> None:
     wrong = {**rt_server.settings(), "url": f"http://127.0.0.1:{rt_server.port}/rt/NoAuth"}  # RT's HTML 404 page
-    conn = open_connector("rt-wrong", wrong, lambda key: rt_server.secrets()[key])
-    try:
-        with pytest.raises(TransportError, match="REST 2.0"):
+    with pytest.raises(TransportError, match="REST 2.0"):
+        conn = open_connector("rt-wrong", wrong, lambda key: rt_server.secrets()[key])
+        try:
             list(conn.pull(None, lambda ids: {}, lambda: False))
-    finally:
-        conn.close()
+        finally:
+            conn.close()
 
 
 class _LoginPage(BaseHTTPRequestHandler):

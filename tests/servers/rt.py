@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from tests.servers.rt_site import AGENT, AGENT_PASSWORD, ROOT_PASSWORD, seed, write_site_config
+from tests.servers.rt_site import AGENT, AGENT_PASSWORD, ROOT_PASSWORD, SECOND_AGENT, seed, write_site_config
 
 RT_SERVER = Path("/usr/share/request-tracker5/libexec/rt-server")
 RT_SETUP_DATABASE = Path("/usr/sbin/rt-setup-database-5")
