@@ -94,6 +94,9 @@ class FreshdeskState(VendorApp):
         self.conv_ids = itertools.count(9_000_001)
         self.support_email = "support@acme.example"
         self.clock = lambda: datetime.now(timezone.utc).replace(microsecond=0)
+        self.version = 0
+        """Bumped on every change; a listing is sorted once per query and version."""
+        self._listing: tuple[Any, list[Ticket]] = (None, [])
         self.on_request = None
 
     # ------------------------------------------------------------------ seeding (tests)
@@ -134,6 +137,7 @@ class FreshdeskState(VendorApp):
                 tags=list(tags or []),
             )
             self.tickets[ticket.id] = ticket
+            self.version += 1
             for index, (kind, text) in enumerate(conversations or ()):
                 self._conversation(ticket, kind, text, start + step * (index + 1))
             return ticket.id
@@ -171,6 +175,7 @@ class FreshdeskState(VendorApp):
     def _tick(self, ticket: Ticket) -> datetime:
         now = max(self.clock(), ticket.updated + timedelta(seconds=1))
         ticket.updated = now
+        self.version += 1
         return now
 
     def customer_writes(self, ticket_id: int, text: str) -> int:
@@ -223,6 +228,7 @@ class FreshdeskState(VendorApp):
             at=now - timedelta(days=90),
         )
         self.tickets[3].updated = now - timedelta(hours=1)
+        self.version += 1
         self.add_ticket(
             "Custom status", "finn@customer.example", "Waiting on a third party.", status=7, at=now - timedelta(hours=5)
         )
@@ -360,14 +366,17 @@ class FreshdeskState(VendorApp):
             return validation(
                 ("order_by", "It should be one of these values: 'created_at,due_by,updated_at,status'", "invalid_value")
             )
-        if since is not None:
-            tickets = [t for t in self.tickets.values() if t.updated >= since]
-        else:  # Freshdesk's default view: only tickets created in the last 30 days
-            tickets = [t for t in self.tickets.values() if t.created >= self.clock() - DEFAULT_WINDOW]
-        key = {"updated_at": lambda t: (t.updated, t.id), "status": lambda t: (str(t.status), t.id)}.get(
-            order_by, lambda t: (t.created, t.id)
-        )
-        tickets.sort(key=key, reverse=order_type == "desc")
+        query = (since, order_by, order_type, self.version)
+        if self._listing[0] != query or since is None:  # paging through one query sorts once
+            if since is not None:
+                tickets = [t for t in self.tickets.values() if t.updated >= since]
+            else:  # Freshdesk's default view: only tickets created in the last 30 days
+                tickets = [t for t in self.tickets.values() if t.created >= self.clock() - DEFAULT_WINDOW]
+            key = {"updated_at": lambda t: (t.updated, t.id), "status": lambda t: (str(t.status), t.id)}.get(
+                order_by, lambda t: (t.created, t.id)
+            )
+            self._listing = (query, sorted(tickets, key=key, reverse=order_type == "desc"))
+        tickets = self._listing[1]
         include = {i for i in (req.arg("include") or "").split(",") if i}
         if include - {"description", "requester", "stats", "company"}:
             return validation(

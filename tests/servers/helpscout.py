@@ -95,6 +95,9 @@ class HelpScoutState(VendorApp):
         self.embed_cap = EMBED_CAP
         self.page_size = PAGE_SIZE
         self.clock = lambda: datetime.now(timezone.utc).replace(microsecond=0)
+        self.version = 0
+        """Bumped on every change; a listing is sorted once per query and version."""
+        self._listing: tuple[Any, list[Conversation]] = (None, [])
         self.on_request = None
         """Test hook: ``callable(request)`` run after a request was answered (injects races)."""
 
@@ -126,6 +129,7 @@ class HelpScoutState(VendorApp):
             )
             conv.tags = list(tags or [])
             self.conversations[conv_id] = conv
+            self.version += 1
             for index, (kind, text) in enumerate(messages or [("customer", f"About {subject}")]):
                 self._thread(conv, kind, text, start + step * index)
             return conv_id
@@ -202,6 +206,7 @@ class HelpScoutState(VendorApp):
         """A change time strictly after the conversation's last one (seconds resolution)."""
         now = max(self.clock(), conv.modified + timedelta(seconds=1))
         conv.modified = now
+        self.version += 1
         return now
 
     def expire_tokens(self) -> None:
@@ -413,16 +418,19 @@ class HelpScoutState(VendorApp):
                     }
                 ],
             )
-        wanted = {"all": None, "open": {"active", "pending"}}.get(status, {status})
-        convs = [
-            c for c in self.conversations.values()
-            if (wanted is None or c.status in wanted) and (not mailboxes or c.mailbox in mailboxes) and (since is None or c.modified >= since)
-        ]  # fmt: skip
         field_name, order = req.arg("sortField") or "createdAt", req.arg("sortOrder") or "desc"
-        key = {"modifiedAt": lambda c: (c.modified, c.id), "number": lambda c: (c.number, c.id)}.get(
-            field_name, lambda c: (c.created, c.id)
-        )
-        convs.sort(key=key, reverse=order == "desc")
+        query = (status, tuple(sorted(mailboxes)), since, field_name, order, self.version)
+        if self._listing[0] != query:  # paging through one query sorts once
+            wanted = {"all": None, "open": {"active", "pending"}}.get(status, {status})
+            convs = [
+                c for c in self.conversations.values()
+                if (wanted is None or c.status in wanted) and (not mailboxes or c.mailbox in mailboxes) and (since is None or c.modified >= since)
+            ]  # fmt: skip
+            key = {"modifiedAt": lambda c: (c.modified, c.id), "number": lambda c: (c.number, c.id)}.get(
+                field_name, lambda c: (c.created, c.id)
+            )
+            self._listing = (query, sorted(convs, key=key, reverse=order == "desc"))
+        convs = self._listing[1]
         page = max(int(req.arg("page") or 1), 1)
         chunk = convs[(page - 1) * self.page_size : page * self.page_size]
         embed = req.arg("embed") == "threads"
