@@ -261,6 +261,34 @@ def test_429_waits_for_retry_after(fd: FreshdeskState) -> None:
     assert [s for _, p, s in calls(fd, "GET") if p == "/api/v2/tickets"] == [429, 200]
 
 
+def test_a_429_storm_waits_out_every_retry_after(fd: FreshdeskState) -> None:
+    fd.add_ticket("Q", "q@customer.example", "?")
+    fd.storm(4, retry_after=0.3, path_contains="/api/v2/tickets")  # every 2nd one with a text body
+    found, _, _ = pull_all(connect(fd))
+    assert len(found) == 1
+    listing = [e for e in fd.requests("GET", "/api/v2/tickets") if e.path == "/api/v2/tickets"]
+    assert [e.status for e in listing] == [429, 429, 429, 429, 200]
+    gaps = [later.at - earlier.at for earlier, later in zip(listing, listing[1:])]
+    assert min(gaps) >= 0.3, f"a request went out before Retry-After elapsed: {gaps}"
+
+
+def test_a_5xx_burst_on_a_read_is_retried_with_back_off(fd: FreshdeskState) -> None:
+    from connectors._http import RetryPolicy
+
+    fd.add_ticket("Q", "q@customer.example", "?")
+    conn = connect(fd)
+    conn.client.http.retry = RetryPolicy(base_delay=0.01)
+    fd.burst(3, "/api/v2/tickets")
+    found, _, _ = pull_all(conn)
+    assert len(found) == 1
+    assert [e.status for e in fd.requests("GET", "/api/v2/tickets") if e.path == "/api/v2/tickets"] == [
+        503,
+        503,
+        503,
+        200,
+    ]
+
+
 def test_a_post_is_never_repeated_blindly(fd: FreshdeskState) -> None:
     ticket = fd.add_ticket("Q", "q@customer.example", "?")
     conn = connect(fd)

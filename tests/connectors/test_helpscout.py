@@ -264,6 +264,29 @@ def test_429_waits_for_x_ratelimit_retry_after(hs: HelpScoutState) -> None:
     assert statuses == [429, 200]
 
 
+def test_a_429_storm_waits_out_every_retry_after(hs: HelpScoutState) -> None:
+    hs.add_conversation("Q", "q@customer.example")
+    hs.storm(4, retry_after=0.3, path_contains="/v2/conversations")  # every 2nd one with a text body
+    found, _, _ = pull_all(connect(hs))
+    assert len(found) == 1
+    listing = hs.requests("GET", "/v2/conversations")
+    assert [e.status for e in listing] == [429, 429, 429, 429, 200]
+    gaps = [later.at - earlier.at for earlier, later in zip(listing, listing[1:])]
+    assert min(gaps) >= 0.3, f"a request went out before X-RateLimit-Retry-After elapsed: {gaps}"
+
+
+def test_a_5xx_burst_on_a_read_is_retried_with_back_off(hs: HelpScoutState) -> None:
+    from connectors._http import RetryPolicy
+
+    hs.add_conversation("Q", "q@customer.example")
+    conn = connect(hs)
+    conn.client.http.retry = RetryPolicy(base_delay=0.01)
+    hs.burst(3, "/v2/conversations")
+    found, _, _ = pull_all(conn)
+    assert len(found) == 1
+    assert [e.status for e in hs.requests("GET", "/v2/conversations")] == [503, 503, 503, 200]
+
+
 def test_a_post_is_never_repeated_blindly(hs: HelpScoutState) -> None:
     conv_id = hs.add_conversation("Q", "q@customer.example")
     conn = connect(hs)

@@ -53,6 +53,13 @@ def vnd_error(status: int, message: str, errors: list[dict[str, Any]] | None = N
     return Reply(status, body, content_type=VND)
 
 
+def bad_request(path: str, message: str, rejected: Any = None, source: str = "JSON") -> Reply:
+    """400 with one ``_embedded.errors`` entry, as Help Scout reports a validation error."""
+    return vnd_error(
+        400, "Bad request", [{"path": path, "message": message, "rejectedValue": rejected, "source": source}]
+    )
+
+
 @dataclass
 class Conversation:
     id: int
@@ -226,57 +233,28 @@ class HelpScoutState(VendorApp):
             }
 
     def seed_demo(self) -> None:
-        now = self.clock()
+        """Conversations to try the connector on: every status, a merge, nulls, an unknown status."""
+        now, day = self.clock(), timedelta(days=1)
+        refund = [("customer", "<p>Hi, I was charged twice.</p>"), ("reply", "<p>Sorry! Looking into it.</p>")]
+        refund += [("note", "Check Stripe"), ("customer", "<p>Any news?</p>")]
         self.add_conversation(
-            "Refund for order #1234",
-            "carol@customer.example",
-            [
-                ("customer", "<p>Hi, I was charged twice.</p>"),
-                ("reply", "<p>Sorry! Looking into it.</p>"),
-                ("note", "Check Stripe"),
-                ("customer", "<p>Any news?</p>"),
-            ],
-            at=now - timedelta(days=3),
-            tags=["billing"],
+            "Refund for order #1234", "carol@customer.example", refund, at=now - 3 * day, tags=["billing"]
         )
-        self.add_conversation(
-            "Cannot log in",
-            "dan@customer.example",
-            [("customer", "Password reset mail never arrives.")],
-            status="pending",
-            at=now - timedelta(days=2),
-        )
+        login = [("customer", "Password reset mail never arrives.")]
+        self.add_conversation("Cannot log in", "dan@customer.example", login, status="pending", at=now - 2 * day)
         old = self.add_conversation(
-            "Invoice copy",
-            "erin@customer.example",
-            [("customer", "Please send the May invoice.")],
-            at=now - timedelta(days=2),
+            "Invoice copy", "erin@customer.example", [("customer", "May invoice?")], at=now - 2 * day
         )
         keep = self.add_conversation(
-            "Invoice copy (again)",
-            "erin@customer.example",
-            [("customer", "Also April, please.")],
-            at=now - timedelta(days=1),
+            "Invoice copy (again)", "erin@customer.example", [("customer", "And April.")], at=now - day
         )
         self.merge(old, keep)
-        odd = self.add_conversation(
-            "Escalated thing",
-            "finn@customer.example",
-            [("customer", "Custom workflow status.")],
-            status="escalated",
-            at=now - timedelta(hours=5),
-        )
-        self.conversations[odd].nulls = True
-        self.add_conversation(
-            "Closed long ago",
-            "gia@customer.example",
-            [("customer", "Thanks!"), ("reply", "You're welcome.")],
-            status="closed",
-            at=now - timedelta(days=40),
-        )
-        self.add_conversation(
-            "Spam", "spam@spam.example", [("customer", "Buy now")], status="spam", at=now - timedelta(hours=3)
-        )
+        odd = [("customer", "Custom workflow status.")]
+        odd_id = self.add_conversation("Escalated", "finn@customer.example", odd, status="escalated", at=now - day / 4)
+        self.conversations[odd_id].nulls = True
+        done = [("customer", "Thanks!"), ("reply", "You're welcome.")]
+        self.add_conversation("Closed long ago", "gia@customer.example", done, status="closed", at=now - 40 * day)
+        self.add_conversation("Spam", "spam@spam.example", [("customer", "Buy now")], status="spam", at=now - day / 8)
 
     # ------------------------------------------------------------------ JSON shapes
     def conversation_json(self, conv: Conversation, base: str, embed: bool = False) -> dict[str, Any]:
@@ -370,11 +348,7 @@ class HelpScoutState(VendorApp):
         if rest == ["tags"] and req.method == "PUT":
             tags = (req.json() or {}).get("tags")
             if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-                return vnd_error(
-                    400,
-                    "Bad request",
-                    [{"path": "tags", "message": "must be a list of strings", "rejectedValue": tags, "source": "JSON"}],
-                )
+                return bad_request("tags", "must be a list of strings", tags)
             conv.tags = list(dict.fromkeys(t.strip().lower() for t in tags if t.strip()))
             self._tick(conv)
             return Reply(204, b"")
@@ -406,26 +380,18 @@ class HelpScoutState(VendorApp):
         mailboxes = {int(m) for m in (req.arg("mailbox") or "").split(",") if m.strip().isdigit()}
         since = parse_iso(req.arg("modifiedSince"))
         if req.arg("modifiedSince") and since is None:
-            return vnd_error(
-                400,
-                "Bad request",
-                [
-                    {
-                        "path": "modifiedSince",
-                        "message": "must be an ISO 8601 date",
-                        "rejectedValue": req.arg("modifiedSince"),
-                        "source": "QUERY",
-                    }
-                ],
-            )
+            return bad_request("modifiedSince", "must be an ISO 8601 date", req.arg("modifiedSince"), "QUERY")
         field_name, order = req.arg("sortField") or "createdAt", req.arg("sortOrder") or "desc"
         query = (status, tuple(sorted(mailboxes)), since, field_name, order, self.version)
         if self._listing[0] != query:  # paging through one query sorts once
             wanted = {"all": None, "open": {"active", "pending"}}.get(status, {status})
             convs = [
-                c for c in self.conversations.values()
-                if (wanted is None or c.status in wanted) and (not mailboxes or c.mailbox in mailboxes) and (since is None or c.modified >= since)
-            ]  # fmt: skip
+                c
+                for c in self.conversations.values()
+                if (wanted is None or c.status in wanted)
+                and (not mailboxes or c.mailbox in mailboxes)
+                and (since is None or c.modified >= since)
+            ]
             key = {"modifiedAt": lambda c: (c.modified, c.id), "number": lambda c: (c.number, c.id)}.get(
                 field_name, lambda c: (c.created, c.id)
             )
@@ -483,67 +449,41 @@ class HelpScoutState(VendorApp):
     def create_thread(self, req: Request, conv: Conversation, kind: str, user: int) -> Reply:
         data = req.json()
         if not isinstance(data, dict):
-            return vnd_error(
-                400,
-                "Bad request",
-                [{"path": "", "message": "body must be a JSON object", "rejectedValue": None, "source": "JSON"}],
-            )
+            return bad_request("", "body must be a JSON object")
         errors = []
         if not str(data.get("text") or "").strip():
-            errors.append(
-                {"path": "text", "message": "may not be empty", "rejectedValue": data.get("text"), "source": "JSON"}
-            )
+            errors.append(("text", "may not be empty", data.get("text")))
         if kind == "reply" and not isinstance(data.get("customer"), dict):
-            errors.append({"path": "customer", "message": "may not be null", "rejectedValue": None, "source": "JSON"})
+            errors.append(("customer", "may not be null", None))
         author = data.get("user", user)
         if author not in self.users:
-            errors.append({"path": "user", "message": "user not found", "rejectedValue": author, "source": "JSON"})
+            errors.append(("user", "user not found", author))
         if errors:
-            return vnd_error(400, "Bad request", errors)
+            listed = [{"path": p, "message": m, "rejectedValue": v, "source": "JSON"} for p, m, v in errors]
+            return vnd_error(400, "Bad request", listed)
         thread = self._thread(conv, kind, str(data["text"]), self._tick(conv), user=author)
         if kind == "reply":
             conv.status = str(data.get("status") or "active")
-        return Reply(
-            201,
-            b"",
-            headers={
-                "Resource-ID": str(thread["id"]),
-                "Location": f"{req.base}/v2/conversations/{conv.id}/threads/{thread['id']}",
-            },
-        )
+        where = f"{req.base}/v2/conversations/{conv.id}/threads/{thread['id']}"
+        return Reply(201, b"", headers={"Resource-ID": str(thread["id"]), "Location": where})
 
     def patch(self, req: Request, conv: Conversation) -> Reply:
         ops = req.json()
         for op in ops if isinstance(ops, list) else [ops]:
             if not isinstance(op, dict):
-                return vnd_error(
-                    400,
-                    "Bad request",
-                    [{"path": "", "message": "not a JSON-Patch operation", "rejectedValue": op, "source": "JSON"}],
-                )
-            path, value = op.get("path"), op.get("value")
-            if op.get("op") == "replace" and path == "/status" and value in ("active", "pending", "closed", "spam"):
+                return bad_request("", "not a JSON-Patch operation", op)
+            kind, path, value = op.get("op"), op.get("path"), op.get("value")
+            if kind == "replace" and path == "/status" and value in ("active", "pending", "closed", "spam"):
                 conv.status = value
                 conv.closed = self.clock() if value == "closed" else None
-            elif op.get("op") == "replace" and path == "/assignTo" and value in self.users:
+            elif kind == "replace" and path == "/assignTo" and value in self.users:
                 conv.assignee = value
-            elif op.get("op") == "remove" and path == "/assignTo":
+            elif kind == "remove" and path == "/assignTo":
                 conv.assignee = None
-            elif op.get("op") == "replace" and path == "/subject" and isinstance(value, str):
+            elif kind == "replace" and path == "/subject" and isinstance(value, str):
                 conv.subject = value
             else:
-                return vnd_error(
-                    400,
-                    "Bad request",
-                    [
-                        {
-                            "path": str(path),
-                            "message": "invalid operation or value",
-                            "rejectedValue": value,
-                            "source": "JSON",
-                        }
-                    ],
-                )
+                return bad_request(str(path), "invalid operation or value", value)
         self._tick(conv)
         return Reply(204, b"")
 
@@ -573,6 +513,7 @@ if __name__ == "__main__":
         demo,
         __doc__.splitlines()[0],
         banner=lambda app, server: (
-            f"Help Scout contract server on {server.url}  (mailbox 1, client_id {CLIENT_ID!r}, client secret {CLIENT_SECRET!r})"
+            f"Help Scout contract server on {server.url}  (mailbox 1, client_id {CLIENT_ID!r}, "
+            f"client secret {CLIENT_SECRET!r})"
         ),
     )
