@@ -178,14 +178,15 @@ def request(
     error_message: ErrorMessage | None = None,
     retry_after_header: str | None = None,
     should_stop: ShouldStop | None = None,
-    refresh: Callable[[], None] | None = None,
+    refresh: Callable[[], None] | bool | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one request under the retry rule and return a successful response (2xx, or
     a status listed in ``expected``); raise the mapped error otherwise.
 
     ``kwargs`` go to ``httpx.Client.request`` (``params``, ``json``, ``data``, ``headers``).
-    ``error_message(response)`` turns a vendor's error body into one line.
+    ``error_message(response)`` turns a vendor's error body into one line. ``refresh``
+    overrides the client's 401 hook; ``False`` turns it off (the token request itself).
     """
     method = method.upper()
     if idempotent is None:
@@ -193,7 +194,9 @@ def request(
     policy: RetryPolicy = getattr(client, "retry", None) or RetryPolicy()
     stats: Stats | None = getattr(client, "stats", None)
     vendor = getattr(client, "vendor", "") or "the server"
-    refresh = refresh or getattr(client, "refresh", None)
+    if refresh is None:
+        refresh = getattr(client, "refresh", None)
+    refresh_hook = refresh if callable(refresh) else None
     path = urlsplit(url).path or url.split("?", 1)[0]
     failures = throttles = 0
     refreshed = False
@@ -232,9 +235,9 @@ def request(
             if not _wait(policy, stats, delay, should_stop):
                 raise _with_status(RateLimited(f"{vendor} is rate limiting; stopped while waiting", delay), 429)
             continue
-        if status == 401 and refresh is not None and not refreshed:
+        if status == 401 and refresh_hook is not None and not refreshed:
             refreshed = True
-            refresh()  # raises AuthError itself when the refresh token is refused
+            refresh_hook()  # raises AuthError itself when the refresh token is refused
             continue
         if status >= 500:
             failures += 1

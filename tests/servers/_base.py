@@ -321,7 +321,7 @@ class Server:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://{host}:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name=f"{app.vendor}-server", daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{app.vendor}-server", daemon=True)
         self.thread.start()
 
     def wait(self) -> None:
@@ -342,6 +342,7 @@ class Server:
 def _handler_for(app: VendorApp) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
