@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, make_msgid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +25,14 @@ from connectors.base import Connector, OutgoingReply, Tagger
 from connectors.rt import RTConnector, open_connector
 from connectors.rt.mapping import STATUS_MAP, epoch
 from connectors.rt.pull import OVERLAP, SETTLE
+from inbox_tui import paths
+from inbox_tui.bootstrap import REGISTRY
+from inbox_tui.config import AccountConfig, AppConfig
 from inbox_tui.errors import AuthError, ConfigError, NotFound, TransportError
 from inbox_tui.model import Address, Direction, RemoteConversation, Status
+from inbox_tui.service import InboxService
+from inbox_tui.store import Store
+from inbox_tui.sync import SyncEngine
 from tests.connectors.contract import ContractSuite, UpstreamView
 from tests.servers.rt import (
     AGENT,
@@ -537,6 +544,54 @@ def test_missing_ticket_is_not_found(connector: RTConnector) -> None:
     ):
         with pytest.raises(NotFound):
             call()
+
+
+# --------------------------------------------------------------------------- the whole app
+
+
+def test_agent_work_goes_through_the_outbox_to_rt_and_comes_back_once(rt_server: RTServer, tmp_path: Path) -> None:
+    """Store + service + sync engine, as the TUI drives them, against the real RT."""
+    paths.set_home(tmp_path)
+    try:
+        config = AppConfig(
+            path=tmp_path / "config.toml",
+            agent_name="Alice Agent",
+            accounts={"rt": AccountConfig("rt", "rt", rt_server.settings(("Support",)))},
+        )
+        service = InboxService(Store(paths.db_path()), config, {"rt": REGISTRY["rt"].upstream})
+        engine = SyncEngine(service.store, ["rt"], lambda name: connect(rt_server, ("Support",)))
+        tid = rt_server.mail(CAROL, "Whole app", "My invoice is wrong.")
+        time.sleep(SETTLE + 1)
+        assert not engine.run().offline
+        conv = service.store.conversation_by_remote("rt", str(tid))
+        assert conv is not None and conv.customer.email == "carol@customer.example"
+
+        service.reply(conv.id, "We will correct the invoice today.")
+        service.add_note(conv.id, "Finance: credit note 4711")
+        service.set_status(conv.id, Status.PENDING)
+        service.set_tags(conv.id, add=["billing"])
+        service.assign(conv.id, SECOND_AGENT)
+        summary = engine.run()
+
+        assert (summary.sent, summary.failed, summary.conflicts, summary.offline) == (5, 0, 0, [])
+        view = RTTarget(rt_server).upstream_state(str(tid))
+        assert view.replies == ("We will correct the invoice today.",)
+        assert view.notes == ("Finance: credit note 4711",)
+        assert (view.raw_status, view.tags, view.assignee) == ("stalled", frozenset({"billing"}), SECOND_AGENT)
+
+        time.sleep(SETTLE + 1)
+        engine.run()  # our own changes come back from RT: matched, not doubled
+        detail = service.conversation(conv.id)
+        assert [(m.direction, m.body_text) for m in detail.messages] == [
+            (Direction.IN, "My invoice is wrong."),
+            (Direction.OUT, "We will correct the invoice today."),
+        ]
+        assert [n.body for n in detail.notes] == ["Finance: credit note 4711"]
+        assert all(m.remote_id for m in detail.messages) and all(n.remote_id for n in detail.notes)
+        after = detail.conversation
+        assert (after.status, after.raw_status, after.tags, after.assignee) == (Status.PENDING, "stalled", ("billing",), SECOND_AGENT)
+    finally:
+        paths.set_home(None)
 
 
 # --------------------------------------------------------------------------- auth and bad answers
