@@ -191,21 +191,22 @@ class Puller:
     ) -> Iterator[PullBatch]:
         """Read the new tickets of one listing page in batches; the last batch of the page
         carries the cursor (earlier ones ``None``: a resumed sync reads the page again)."""
-        fresh: list[dict[str, Any]] = []
+        fresh: dict[str, dict[str, Any]] = {}
         for ticket in tickets:
             if as_int(ticket.get("id")) is None:
                 continue
             if self.group_id is not None and as_int(ticket.get("group_id")) != self.group_id:
                 continue
-            if cursor.is_new(ticket) and all(str(t.get("id")) != str(ticket.get("id")) for t in fresh):
-                fresh.append(ticket)
+            if cursor.is_new(ticket):
+                fresh[str(ticket["id"])] = ticket  # the later copy of a ticket listed twice wins
         changed_after = after != cursor.after
         if not fresh and not (final and changed_after):
             return
-        for start in range(0, len(fresh), BATCH_TICKETS):
+        ordered = list(fresh.values())
+        for start in range(0, len(ordered), BATCH_TICKETS):
             if should_stop():
                 return
-            chunk = fresh[start : start + BATCH_TICKETS]
+            chunk = ordered[start : start + BATCH_TICKETS]
             conversations, problems = self._read(chunk, cursor, should_stop)
             last = start + BATCH_TICKETS >= len(fresh)
             if last and final:
