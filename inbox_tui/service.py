@@ -115,6 +115,7 @@ class InboxService(TriageActions):
         self.config = config
         self.upstream = upstream
         self.agent_name = config.agent_name or "Support"
+        self._canned: tuple[tuple[object, ...], list[CannedReply]] | None = None
         self.journal = Journal(store)
         """Retry, send anyway, edit, discard or settle operations that have not gone through."""
         me = [config.agent_name, config.agent_email, *(self._identity(a).email for a in config.accounts)]
@@ -185,7 +186,11 @@ class InboxService(TriageActions):
 
     # ------------------------------------------------------------------ canned replies
     def canned_replies(self) -> list[CannedReply]:
-        return load_dir(paths.replies_dir())
+        folder = paths.replies_dir()
+        stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.md"))) if folder.is_dir() else ()
+        if self._canned is None or self._canned[0] != (folder, stamp):  # rules send many; files rarely change
+            self._canned = ((folder, stamp), load_dir(folder))
+        return list(self._canned[1])
 
     def canned(self, slug_or_name: str) -> CannedReply:
         for reply in self.canned_replies():

@@ -14,7 +14,7 @@ from inbox_tui.store.ingest import IngestResult
 from inbox_tui.store.outbox import LocalChange, NewOp, OutboxMixin
 from inbox_tui.store.queue import VIEW_FILTERS, QueueMixin
 from inbox_tui.store.sync_state import SyncStateMixin
-from inbox_tui.store.triage import ScoreRow, TriageMixin
+from inbox_tui.store.triage import RuleOutcome, ScoreRow, TriageMixin
 
 
 class Store(TriageMixin, OutboxMixin, QueueMixin, ConversationsMixin, SyncStateMixin):
@@ -22,4 +22,4 @@ class Store(TriageMixin, OutboxMixin, QueueMixin, ConversationsMixin, SyncStateM
     between a TUI and an ``inbox sync`` process."""
 
 
-__all__ = ["VIEW_FILTERS", "IngestResult", "LocalChange", "NewOp", "ScoreRow", "Store", "iso", "parse_iso"]
+__all__ = ["VIEW_FILTERS", "IngestResult", "LocalChange", "NewOp", "RuleOutcome", "ScoreRow", "Store", "iso", "parse_iso"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,27 @@ class ScoreRow:
     """The ``score_stale`` generation the facts were read at: a newer change wins."""
 
 
+@dataclass
+class RuleOutcome:
+    """What the rules decided for one conversation at one trigger, written in bulk."""
+
+    conversation_id: int
+    seen_row: int
+    """The rules have seen the messages up to this row."""
+    runs: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """``(rule, trigger, changes)`` that fired (recorded: once per conversation and trigger)."""
+    tags_add: list[str] = field(default_factory=list)
+    tags_remove: list[str] = field(default_factory=list)
+    priority: int | None = None
+    status: str | None = None
+    assignee: str | None = None
+    routed_view: str | None = None
+    language: str = ""
+    """Of the customer message the rules read (saves the rescore detecting it again)."""
+    ops: list[NewOp] = field(default_factory=list)
+    """Operations for what the account can push upstream (tags, status, assignee)."""
+
+
 class TriageMixin(StoreBase):
     # ------------------------------------------------------------------ queues
     def select_ids(self, where: str, params: Mapping[str, Any], order: str, limit: int | None = None) -> list[int]:
@@ -47,6 +68,12 @@ class TriageMixin(StoreBase):
             cur = con.cursor()
             cur.row_factory = None  # plain tuples: a third faster on 100k ids
             return [r[0] for r in cur.execute(sql, params)]
+
+    def data_stamp(self) -> tuple[int, int]:
+        """Changes when anything was written: by another process (``data_version``) or
+        through this connection (``total_changes``). For caches of derived figures."""
+        with self.reading() as con:
+            return int(con.execute("PRAGMA data_version").fetchone()[0]), con.total_changes
 
     def count_where(self, where: str, params: Mapping[str, Any]) -> int:
         row = self.query_one(f"SELECT count(*) FROM conversations c WHERE {where}", params)
@@ -151,43 +178,68 @@ class TriageMixin(StoreBase):
         return [r[0] for r in rows]
 
     def rule_subject(self, conversation_id: int) -> dict[str, Any] | None:
-        """What rule conditions read: the conversation, its tags, its messages (oldest
+        return self.rule_subjects([conversation_id]).get(conversation_id)
+
+    def rule_subjects(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """What rule conditions read, per conversation: its row, tags, messages (oldest
         first, bodies bounded) and whether the customer wrote before this conversation."""
+        out: dict[int, dict[str, Any]] = {}
+        if not ids:
+            return out
+        marks = ",".join("?" * len(ids))
         with self.reading() as con:
-            row = con.execute(
+            for row in con.execute(
                 "SELECT c.*, u.email AS customer_email, u.name AS customer_name, a.address AS account_address, "
                 "(SELECT group_concat(tag, char(31)) FROM tags t WHERE t.conversation_id = c.id) AS tag_list, "
                 "EXISTS (SELECT 1 FROM conversations o WHERE o.customer_id = c.customer_id AND o.id != c.id "
                 " AND o.created_at < c.created_at) AS seen_before "
                 "FROM conversations c LEFT JOIN customers u ON u.id = c.customer_id "
-                "LEFT JOIN accounts a ON a.name = c.account WHERE c.id = ?",
-                (conversation_id,),
-            ).fetchone()
-            if row is None:
-                return None
-            data = dict(row)
-            data["tags"] = tuple(data.pop("tag_list").split("\x1f")) if data["tag_list"] else ()
-            data["messages"] = [
-                dict(m)
-                for m in con.execute(
-                    "SELECT id, direction, date, subject, from_email, to_json, cc_json, attachments_json, "
-                    f"substr(body_text, 1, {TEXT_PER_MESSAGE * 4}) AS body_text FROM messages "
-                    "WHERE conversation_id = ? ORDER BY date, id",
-                    (conversation_id,),
-                )
-            ]
-        return data
+                f"LEFT JOIN accounts a ON a.name = c.account WHERE c.id IN ({marks})",
+                list(ids),
+            ):
+                data = dict(row)
+                data["tags"] = tuple(data.pop("tag_list").split("\x1f")) if data["tag_list"] else ()
+                data["messages"] = []
+                out[data["id"]] = data
+            for m in con.execute(
+                "SELECT conversation_id, id, direction, date, subject, from_email, to_json, cc_json, attachments_json, "
+                f"substr(body_text, 1, {TEXT_PER_MESSAGE * 4}) AS body_text FROM messages "
+                f"WHERE conversation_id IN ({marks}) ORDER BY conversation_id, date, id",
+                list(ids),
+            ):
+                out[m["conversation_id"]]["messages"].append(dict(m))
+        return out
 
-    def mark_rules_seen(self, conversation_id: int, row: int, runs: Sequence[tuple[str, str, list[str]]] = ()) -> None:
-        """Rules have seen messages up to ``row``; ``runs``: ``(rule, trigger, changes)`` that fired."""
+    def apply_rule_outcomes(self, outcomes: Sequence[RuleOutcome]) -> None:
+        """Everything the rules did to a batch of conversations, in one transaction:
+        local changes, their upstream operations, the once-records and ``rules_seen``."""
         now = iso(utcnow())
         with self.transaction() as con:
-            con.execute("UPDATE conversations SET rules_seen = max(rules_seen, ?) WHERE id = ?", (row, conversation_id))
-            self._record_runs(con, conversation_id, runs, now)
-
-    def record_rule_runs(self, conversation_id: int, runs: Sequence[tuple[str, str, list[str]]]) -> None:
-        with self.transaction() as con:
-            self._record_runs(con, conversation_id, runs, iso(utcnow()))
+            for o in outcomes:
+                conv = con.execute(
+                    "SELECT account, news_version FROM conversations WHERE id = ?", (o.conversation_id,)
+                ).fetchone()
+                if conv is None:
+                    continue
+                cid = o.conversation_id
+                con.executemany("INSERT OR IGNORE INTO tags (conversation_id, tag) VALUES (?, ?)", [(cid, t) for t in o.tags_add])
+                con.executemany("DELETE FROM tags WHERE conversation_id = ? AND tag = ?", [(cid, t) for t in o.tags_remove])
+                for column, value in (("priority", o.priority), ("status", o.status), ("assignee", o.assignee),
+                                      ("routed_view", o.routed_view), ("language", o.language or None)):  # fmt: skip
+                    if value is not None:
+                        con.execute(f"UPDATE conversations SET {column} = ? WHERE id = ?", (value, cid))
+                for op in o.ops:
+                    con.execute(
+                        "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, "
+                        "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                        (op.id, op.id, cid, conv["account"], str(op.kind), dumps(op.payload), str(conv["news_version"]), now, now),
+                    )
+                    _log(con, op.id, "created", "by a rule")
+                self._record_runs(con, cid, o.runs, now)
+                con.execute(
+                    "UPDATE conversations SET rules_seen = max(rules_seen, ?), score_stale = score_stale + ? WHERE id = ?",
+                    (o.seen_row, int(bool(o.runs)), cid),
+                )
 
     @staticmethod
     def _record_runs(con: sqlite3.Connection, conv_id: int, runs: Sequence[tuple[str, str, list[str]]], now: str) -> None:
@@ -195,13 +247,6 @@ class TriageMixin(StoreBase):
             "INSERT OR IGNORE INTO rule_runs (conversation_id, rule, trigger, at, changes_json) VALUES (?, ?, ?, ?, ?)",
             [(conv_id, rule, trigger, now, dumps(changes)) for rule, trigger, changes in runs],
         )
-
-    def rule_ran(self, conversation_id: int, rule: str, trigger: str) -> bool:
-        row = self.query_one(
-            "SELECT 1 FROM rule_runs WHERE conversation_id = ? AND rule = ? AND trigger = ?",
-            (conversation_id, rule, trigger),
-        )
-        return row is not None
 
     def rule_runs(self, conversation_id: int) -> list[dict[str, Any]]:
         rows = self.query(

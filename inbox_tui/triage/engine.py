@@ -3,7 +3,8 @@ service delegates to. Headless; the store only ever sees SQL fragments and plain
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -69,6 +70,8 @@ class Triage:
         self.settings = settings
         self.me = frozenset(m.strip().lower() for m in me if m and m.strip())
         self.score_settings = ScoreSettings(settings.policies, settings.hours, settings.due_soon)
+        self._counts: tuple[tuple[Any, ...], dict[str, int]] | None = None
+        self._deferred: set[int] | None = None
 
     # ------------------------------------------------------------------ views
     def context(self, now: datetime | None = None) -> QueryContext:
@@ -100,8 +103,18 @@ class Triage:
 
     def view_counts(self, search: str | None = None) -> dict[str, int]:
         """Every view's count. Without a search: one indexed count per view (covering
-        indexes, a few ms each). With one: a single pass that evaluates the search once."""
+        indexes, a few ms each). With one: a single pass that evaluates the search once.
+        Remembered until the cache changes or the minute turns (time-based views), so
+        switching tabs does not count again."""
         ctx = self.context()
+        key = (search or "", self.store.data_stamp(), ctx.now.replace(second=0, microsecond=0))
+        if self._counts is not None and self._counts[0] == key:
+            return dict(self._counts[1])
+        counts = self._count(search, ctx)
+        self._counts = (key, counts)
+        return dict(counts)
+
+    def _count(self, search: str | None, ctx: QueryContext) -> dict[str, int]:
         if not (search and search.strip()):
             counts = {}
             for view in self.settings.views:
@@ -146,9 +159,29 @@ class Triage:
             woke=raw["woke_reason"],
         )
 
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Collect the rescoring that actions ask for and do it once at the end (rules
+        acting on a whole batch). Not for threads sharing this object."""
+        if self._deferred is not None:
+            yield
+            return
+        self._deferred = set()
+        try:
+            yield
+        finally:
+            ids, self._deferred = sorted(self._deferred), None
+            self.rescore(ids)
+
     def rescore(self, ids: Sequence[int], now: datetime | None = None) -> int:
         """Recompute and store the score of ``ids`` (in chunks, without holding the store
         while computing). Returns how many were written."""
+        if self._deferred is not None:
+            self._deferred.update(ids)
+            return 0
+        return self._rescore(ids, now)
+
+    def _rescore(self, ids: Sequence[int], now: datetime | None = None) -> int:
         now = now or utcnow()
         written = 0
         for start in range(0, len(ids), CHUNK):
@@ -172,7 +205,7 @@ class Triage:
             if not ids:
                 break
             seen.update(ids)
-            done += self.rescore(ids, now)
+            done += self._rescore(ids, now)
         return done
 
     def score_now(self, conversation_id: int, now: datetime | None = None) -> Score | None:

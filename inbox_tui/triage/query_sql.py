@@ -18,9 +18,10 @@ from inbox_tui.triage.timeparse import iso, parse_day, parse_duration
 _TOKEN = re.compile(r"\w[\w'.@+-]*", re.UNICODE)
 _COMPARE = re.compile(r"(<=|>=|<|>|=)?(.*)", re.DOTALL)
 FTS_SQL = (
-    "c.id IN (SELECT m.conversation_id FROM messages m WHERE m.id IN "
-    "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))"
+    "c.id IN (SELECT m.conversation_id FROM messages_fts JOIN messages m INDEXED BY messages_conversation_of "
+    "ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?)"
 )
+"""Hits are message rows; the compact (id, conversation_id) index maps them (store m004)."""
 PRIORITY_VALUES = {"low": 0, "normal": 0, "medium": 1, "high": 2, "urgent": 3}
 OPEN_OPS = "('pending','sending','failed','conflict','unconfirmed')"
 

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from inbox_tui import paths
 from inbox_tui.errors import InboxError
-from inbox_tui.model import Status, utcnow
+from inbox_tui.model import OpKind, utcnow
 from inbox_tui.replies import render
-from inbox_tui.store import IngestResult, parse_iso
+from inbox_tui.store import IngestResult, NewOp, RuleOutcome, parse_iso
 from inbox_tui.triage import rules as rules_mod
 from inbox_tui.triage.language import detect
 from inbox_tui.triage.rules import TIME_TRIGGERS, Case, Fired, Rule, evaluate
@@ -47,6 +47,16 @@ class RunReport:
     conversations: int = 0
 
 
+@dataclass
+class _Plan:
+    subject: dict[str, Any]
+    outcome: RuleOutcome
+    case: Case | None = None
+    message: dict[str, Any] | None = None
+    steps: list[tuple[str, Any]] = field(default_factory=list)
+    """``(auto_reply | snooze, value)``: done through the service after the bulk write."""
+
+
 class RuleRunner:
     def __init__(self, service: InboxService, rules: list[Rule]) -> None:
         self.service = service
@@ -60,67 +70,121 @@ class RuleRunner:
 
     # ------------------------------------------------------------------ event rules
     def run_pending(self, now: datetime | None = None) -> RunReport:
-        """Rules for every conversation with customer messages they have not seen."""
+        """Rules for every conversation with customer messages they have not seen. Local
+        changes of a chunk are written in one transaction; snoozes and acknowledgements
+        then go through the service one by one; each touched conversation is rescored once."""
         report = RunReport()
         now = now or utcnow()
-        while ids := self.store.rules_pending():
-            for conv_id in ids:
-                self._run_one(conv_id, now, report)
+        with self.service.triage.deferred():
+            while ids := self.store.rules_pending():
+                subjects = self.store.rule_subjects(ids)
+                planned = [self._plan_event(subjects[i], report) for i in ids if i in subjects]
+                self._write(planned, now, report)
         return report
 
-    def _run_one(self, conv_id: int, now: datetime, report: RunReport) -> None:
-        subject = self.store.rule_subject(conv_id)
-        if subject is None:
-            return
+    def _plan_event(self, subject: dict[str, Any], report: RunReport) -> _Plan:
+        conv_id = subject["id"]
         messages = subject["messages"]
         new_in = [m for m in messages if m["direction"] == "in" and m["id"] > subject["rules_seen"]]
-        last_row = max((m["id"] for m in messages), default=0)
+        outcome = RuleOutcome(conv_id, max((m["id"] for m in messages), default=0))
         if not new_in or not self.rules:
-            self.store.mark_rules_seen(conv_id, last_row)
-            return
+            return _Plan(subject, outcome)
         arrival = subject["rules_seen"] == 0 and messages[0]["direction"] == "in"
         message = new_in[-1]
         trigger_key = "arrival" if arrival else f"reply:{message['id']}"
-        done = {r["rule"] for r in self.store.rule_runs(conv_id) if r["trigger"] == trigger_key}
+        done = {r["rule"] for r in self.store.rule_runs(conv_id) if r["trigger"] == trigger_key} if not arrival else set()
         case = self.case(subject, message)
         fired = evaluate(self.rules, case, "arrival" if arrival else "customer_reply", skip=done)
         report.conversations += 1
-        self._apply(subject, case, fired, message, now, report)
-        runs = [(f.rule.name, trigger_key, [str(c) for c in f.changes]) for f in fired]
-        self.store.mark_rules_seen(conv_id, last_row, runs)
-        report.fired += [(conv_id, name, trigger, changes) for name, trigger, changes in runs]
+        return self._plan(subject, case, fired, message, trigger_key, outcome)
 
     # ------------------------------------------------------------------ time rules
     def run_time_rules(self, now: datetime | None = None) -> RunReport:
         """``waiting > X`` / ``waiting_on_customer > X``: once per rule and wait."""
         report = RunReport()
         now = now or utcnow()
-        for rule in self.rules:
-            for trigger in rule.when:
-                if trigger.kind not in TIME_TRIGGERS or trigger.after is None:
-                    continue
-                awaiting = TIME_TRIGGERS[trigger.kind]
-                while found := self.store.waiting_longer_than(awaiting, now - trigger.after, rule.name):
-                    for conv_id, since in found:
-                        self._run_time_rule(rule, trigger.kind, conv_id, f"waiting:{since}", now, report)
+        with self.service.triage.deferred():
+            for rule in self.rules:
+                for trigger in rule.when:
+                    if trigger.kind not in TIME_TRIGGERS or trigger.after is None:
+                        continue
+                    awaiting = TIME_TRIGGERS[trigger.kind]
+                    while found := self.store.waiting_longer_than(awaiting, now - trigger.after, rule.name):
+                        subjects = self.store.rule_subjects([cid for cid, _ in found])
+                        planned = [self._plan_time(rule, trigger.kind, subjects[cid], f"waiting:{since}")
+                                   for cid, since in found if cid in subjects]  # fmt: skip
+                        self._write(planned, now, report)
         return report
 
-    def _run_time_rule(self, rule: Rule, kind: str, conv_id: int, key: str, now: datetime, report: RunReport) -> None:
-        subject = self.store.rule_subject(conv_id)
-        if subject is None:
-            return
+    def _plan_time(self, rule: Rule, kind: str, subject: dict[str, Any], key: str) -> _Plan:
+        conv_id = subject["id"]
         inbound = [m for m in subject["messages"] if m["direction"] == "in"]
         message = inbound[-1] if inbound else (subject["messages"] or [None])[-1]
-        fired: list[Fired] = []
-        if message is not None:
-            case = self.case(subject, message)
-            fired = evaluate([rule], case, kind)
-            self._apply(subject, case, fired, message, now, report)
-        changes = [str(c) for f in fired for c in f.changes]
-        # recorded even when the conditions did not hold: the rule looked at this wait
-        self.store.record_rule_runs(conv_id, [(rule.name, key, changes if fired else ["(conditions not met)"])])
-        if fired:
-            report.fired.append((conv_id, rule.name, key, changes))
+        outcome = RuleOutcome(conv_id, 0)
+        if message is None:
+            outcome.runs.append((rule.name, key, ["(no messages)"]))
+            return _Plan(subject, outcome)
+        case = self.case(subject, message)
+        fired = evaluate([rule], case, kind)
+        plan = self._plan(subject, case, fired, message, key, outcome)
+        if not fired:  # recorded all the same: the rule looked at this wait
+            outcome.runs.append((rule.name, key, ["(conditions not met)"]))
+        return plan
+
+    # ------------------------------------------------------------------ from decisions to writes
+    def _plan(self, subject: dict[str, Any], case: Case, fired: list[Fired], message: dict[str, Any],
+              trigger_key: str, outcome: RuleOutcome) -> _Plan:  # fmt: skip
+        """Turn what fired into one ``RuleOutcome`` (the case holds the final state) and
+        the per-conversation steps (snooze, acknowledgement)."""
+        outcome.runs += [(f.rule.name, trigger_key, [str(c) for c in f.changes]) for f in fired]
+        if not subject["language"] and message["direction"] == "in" and message["id"] == subject["last_in_row"]:
+            outcome.language = case.language
+        before = set(subject["tags"])
+        outcome.tags_add = sorted(case.tags - before)
+        outcome.tags_remove = sorted(before - case.tags)
+        if case.priority != subject["priority"]:
+            outcome.priority = case.priority
+        if case.status != subject["status"]:
+            outcome.status = case.status
+        config = self.service.config
+        assignee = (config.agent_email or config.agent_name) if case.assignee == "me" else case.assignee
+        if assignee != subject["assignee"]:
+            outcome.assignee = assignee
+        last = {c.action: c.value for f in fired for c in f.changes}
+        outcome.routed_view = last.get("move_to")
+        can = self.service.upstream.get(subject["account"], frozenset())
+        remote = subject["remote_id"]
+        if (outcome.tags_add or outcome.tags_remove) and "tags" in can:
+            payload = {"add": outcome.tags_add, "remove": outcome.tags_remove, "conversation_remote_id": remote}
+            outcome.ops.append(NewOp(OpKind.TAGS, payload))
+        if outcome.status is not None and "status" in can:
+            outcome.ops.append(NewOp(OpKind.STATUS, {"status": outcome.status, "conversation_remote_id": remote}))
+        if outcome.assignee is not None and "assign" in can:
+            outcome.ops.append(NewOp(OpKind.ASSIGN, {"assignee": outcome.assignee, "conversation_remote_id": remote}))
+        steps = [(k, last[k]) for k in ("auto_reply", "snooze") if k in last]
+        return _Plan(subject, outcome, case, message, steps)
+
+    def _write(self, plans: list[_Plan], now: datetime, report: RunReport) -> None:
+        self.store.apply_rule_outcomes([p.outcome for p in plans])
+        touched = [p.outcome.conversation_id for p in plans if p.outcome.runs]
+        self.service.triage.rescore(touched)
+        for plan in plans:
+            conv_id = plan.outcome.conversation_id
+            report.fired += [(conv_id, rule, key, changes) for rule, key, changes in plan.outcome.runs
+                             if changes != ["(conditions not met)"]]  # fmt: skip
+            for action, value in plan.steps:
+                try:
+                    if action == "auto_reply":
+                        assert plan.case is not None and plan.message is not None
+                        problem = self._auto_reply(plan.subject, plan.case, plan.message, value, now)
+                    else:
+                        self.service.snooze(conv_id, self.service.resolve_snooze(value))
+                        problem = None
+                except InboxError as exc:
+                    problem = f"#{conv_id}: rule action {action} failed: {exc}"
+                if problem:
+                    report.problems.append(problem)
+                    log.warning("%s", problem)
 
     # ------------------------------------------------------------------ dry run
     def dry_run(self, ids: list[int], rule_name: str | None = None) -> list[tuple[int, str, str, list[str]]]:
@@ -173,40 +237,6 @@ class RuleRunner:
             in_business_hours=self.service.triage.settings.hours.is_open(when),
             message_date=when,
         )
-
-    def _apply(self, subject: dict[str, Any], case: Case, fired: list[Fired], message: dict[str, Any],
-               now: datetime, report: RunReport) -> None:  # fmt: skip
-        conv_id = subject["id"]
-        changes = [c for f in fired for c in f.changes]
-        if not changes:
-            return
-        svc = self.service
-        add = [c.value for c in changes if c.action == "add_tags" and c.value in case.tags]
-        remove = [c.value for c in changes if c.action == "remove_tags" and c.value not in case.tags]
-        steps: list[tuple[str, Any]] = []
-        if add or remove:
-            steps.append(("tags", lambda: svc.set_tags(conv_id, add, remove)))
-        last = {c.action: c.value for c in changes}
-        if "priority" in last:
-            steps.append(("priority", lambda: svc.set_priority(conv_id, last["priority"])))
-        if "set_status" in last:
-            steps.append(("status", lambda: svc.set_status(conv_id, Status(last["set_status"]))))
-        if "assign" in last:
-            steps.append(("assign", lambda: svc.assign(conv_id, last["assign"])))
-        if "move_to" in last:
-            steps.append(("move_to", lambda: self.store.set_routed_view(conv_id, last["move_to"])))
-        if "auto_reply" in last:
-            steps.append(("auto_reply", lambda: self._auto_reply(subject, case, message, last["auto_reply"], now)))
-        if "snooze" in last:
-            steps.append(("snooze", lambda: svc.snooze(conv_id, svc.resolve_snooze(last["snooze"]))))
-        for what, step in steps:
-            try:
-                problem = step()
-            except InboxError as exc:
-                problem = f"#{conv_id}: rule action {what} failed: {exc}"
-            if isinstance(problem, str):
-                report.problems.append(problem)
-                log.warning("%s", problem)
 
     def _auto_reply(self, subject: dict[str, Any], case: Case, message: dict[str, Any], name: str, now: datetime) -> str | None:
         conv_id = subject["id"]

@@ -163,3 +163,14 @@ def test_cli_lists_views_and_points_at_a_bad_query(service: InboxService, capsys
     assert cli.main(["--home", home, "list", "--view", "nope"]) == 2
     assert "no view 'nope'" in capsys.readouterr().err
 
+
+
+def test_counts_are_remembered_until_the_cache_changes(service: InboxService) -> None:
+    first = service.view_counts()
+    assert service.view_counts() == first
+    other = Store(paths.db_path())  # another process (a sync) writing through its own connection
+    with other.transaction() as con:
+        con.execute("UPDATE conversations SET status = 'closed' WHERE id = (SELECT min(id) FROM conversations)")
+    other.close()
+    after = service.view_counts()
+    assert after["closed"] == first["closed"] + 1 and after["open"] == first["open"] - 1
