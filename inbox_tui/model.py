@@ -122,6 +122,8 @@ class Message:
     problems: tuple[str, ...] = ()
     """What could not be parsed; the message is stored anyway."""
     author_is_agent: bool = False
+    reply_to: tuple[Address, ...] = ()
+    """Reply-To addresses (mail); where a reply should go when set (web forms, lists)."""
 
 
 @dataclass
