@@ -8,6 +8,10 @@ Settings (``[accounts.NAME]`` in config.toml, ``connector = "freshdesk"``):
                   as HTTP Basic ``KEY:X``. Resolved by the caller, never read from the file.
 ``user_id``       optional: your agent id; replies and notes are written as this agent and
                   ``find_sent`` only accepts replies by it.
+``group_id``      optional: only tickets of this group are synced. Freshdesk's list cannot
+                  filter by group and ``updated_since`` at once, so other groups' tickets
+                  are listed but never read or stored (a ticket moved out of the group
+                  stays in the inbox as it was).
 ``closed_status`` optional: what "closed" writes, ``5`` (Closed, default) or ``4``
                   (Resolved).
 ``email``, ``name`` optional: your identity as shown in the inbox.
@@ -49,6 +53,9 @@ def open_connector(
     user_id = settings.get("user_id")
     if user_id is not None and not str(user_id).strip().isdigit():
         raise ConfigError(f"accounts.{account}.user_id must be a number (your Freshdesk agent id)")
+    group_id = settings.get("group_id")
+    if group_id is not None and not str(group_id).strip().isdigit():
+        raise ConfigError(f"accounts.{account}.group_id must be a number (Admin → Groups: the id in the URL)")
     closed = _number(account, settings, "closed_status", 5, 4, 5)
     per_page = _number(account, settings, "per_page", 100, 1, 100)
     page_limit = _number(account, settings, "page_limit", PAGE_LIMIT, 1, PAGE_LIMIT)
@@ -62,4 +69,5 @@ def open_connector(
         per_page=per_page,
         page_limit=page_limit,
         closed_status=closed,
+        group_id=int(group_id) if group_id is not None else None,
     )

@@ -45,6 +45,7 @@ class FreshdeskConnector:
         per_page: int = 100,
         page_limit: int = PAGE_LIMIT,
         closed_status: int = WRITE_STATUS[Status.CLOSED],
+        group_id: int | None = None,
     ) -> None:
         self.account = account
         self.client = client
@@ -52,6 +53,7 @@ class FreshdeskConnector:
         self.user_id = user_id
         self.per_page = per_page
         self.page_limit = page_limit
+        self.group_id = group_id
         self.write_status = {**WRITE_STATUS, Status.CLOSED: closed_status}
         self.capabilities = Capabilities(reply=True, note=True, status=True, tags=True, assign=True)
         self._agents: dict[int, Address] | None = None
@@ -81,6 +83,9 @@ class FreshdeskConnector:
                         if state.unchanged(ticket) or read.get(ticket_id) == updated:
                             continue
                         read[ticket_id] = updated
+                        if self.group_id is not None and as_int(ticket.get("group_id")) != self.group_id:
+                            state.saw(ticket)  # another group's ticket: listed, never read or stored
+                            continue
                         conv = self._read(ticket, state, problems)
                         if conv is not None:
                             conversations.append(conv)

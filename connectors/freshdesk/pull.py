@@ -56,6 +56,7 @@ class Cursor:
         return cls(parse_time(raw.get("since")), seen, [str(r) for r in raw.get("retry") or () if str(r).isdigit()])
 
     def dump(self) -> dict[str, Any]:
+        self.prune()
         since = min(self.since, self.hold) if self.since and self.hold else self.since
         return {
             "v": CURSOR_VERSION,
@@ -78,8 +79,13 @@ class Cursor:
         self.seen[str(as_int(ticket.get("id")))] = str(ticket.get("updated_at"))
         if self.since is None or updated > self.since:
             self.since = updated
+
+    def prune(self) -> None:
+        """Forget what the next listing cannot return again (older than its overlap)."""
+        if self.since is None:
+            return
         horizon = self.since - OVERLAP * 2
-        self.seen = {k: v for k, v in self.seen.items() if (parse_time(v) or updated) >= horizon}
+        self.seen = {k: v for k, v in self.seen.items() if (parse_time(v) or horizon) >= horizon}
 
 
 class ShiftWatch:

@@ -15,14 +15,13 @@ from connectors.helpscout.mapping import (
     WRITE_STATUS,
     as_int,
     body_digest,
-    fingerprint,
     iso,
     parse_time,
     tag_names,
     to_conversation,
     version_of,
 )
-from connectors.helpscout.pull import OVERLAP, Cursor, ShiftWatch, walk
+from connectors.helpscout.pull import OVERLAP, Cursor, Listed, ShiftWatch, walk
 from inbox_tui.errors import ConnectorError, NotFound, TransportError
 from inbox_tui.model import Address, PullBatch, RemoteConversation, Status
 
@@ -69,15 +68,15 @@ class HelpScoutConnector:
             ):
                 conversations = []
                 for conv in page.conversations:
-                    watch.see(conv)
-                    conv_id, print_ = str(as_int(conv.get("id"))), fingerprint(conv)
-                    if state.unchanged(conv) or read.get(conv_id) == print_:
+                    item = Listed.of(conv)
+                    watch.see(item)
+                    if state.unchanged(item) or read.get(item.id) == item.print:
                         continue
-                    read[conv_id] = print_
+                    read[item.id] = item.print
                     remote = self._read(conv, state, problems)
                     if remote is not None:
                         conversations.append(remote)
-                    state.saw(conv)
+                    state.saw(item)
                 if conversations or problems or first_run:
                     yield PullBatch(
                         conversations=conversations,

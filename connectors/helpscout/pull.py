@@ -57,6 +57,7 @@ class Cursor:
         return cls(parse_time(raw.get("since")), seen, [str(r) for r in raw.get("retry") or () if str(r).isdigit()])
 
     def dump(self) -> dict[str, Any]:
+        self.prune()
         return {
             "v": CURSOR_VERSION,
             "since": iso(min(self.since, self.hold) if self.hold else self.since) if self.since else None,
@@ -68,25 +69,36 @@ class Cursor:
     def listing_since(self) -> str | None:
         return iso(self.since - OVERLAP) if self.since else None
 
-    def unchanged(self, conv: Mapping[str, Any]) -> bool:
-        entry = self.seen.get(str(as_int(conv.get("id"))))
-        return entry is not None and entry[0] == fingerprint(conv)
+    def unchanged(self, item: Listed) -> bool:
+        entry = self.seen.get(item.id)
+        return entry is not None and entry[0] == item.print
 
-    def saw(self, conv: Mapping[str, Any]) -> None:
-        conv_id = str(as_int(conv.get("id")))
-        moment = stamp(conv)
-        if moment is None:
+    def saw(self, item: Listed) -> None:
+        if item.stamp is None:
             return
-        self.seen[conv_id] = (fingerprint(conv), iso(moment))
-        if self.since is None or moment > self.since:
-            self.since = moment
-        self.prune()
+        self.seen[item.id] = (item.print, iso(item.stamp))
+        if self.since is None or item.stamp > self.since:
+            self.since = item.stamp
 
     def prune(self) -> None:
+        """Forget what the next listing cannot return again (older than its overlap)."""
         if self.since is None:
             return
         horizon = iso(self.since - OVERLAP * 2)
         self.seen = {k: v for k, v in self.seen.items() if v[1] >= horizon}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A conversation as the listing showed it: id, fingerprint and stamp, computed once."""
+
+    id: str
+    print: str
+    stamp: datetime | None
+
+    @classmethod
+    def of(cls, conv: Mapping[str, Any]) -> Listed:
+        return cls(str(as_int(conv.get("id"))), fingerprint(conv), stamp(conv))
 
 
 @dataclass
@@ -129,11 +141,10 @@ class ShiftWatch:
         self.listed: dict[str, tuple[str, datetime | None]] = {}
         self.rescan_from: datetime | None = None
 
-    def see(self, conv: Mapping[str, Any]) -> None:
-        conv_id, print_ = str(as_int(conv.get("id"))), fingerprint(conv)
-        earlier = self.listed.get(conv_id)
+    def see(self, item: Listed) -> None:
+        earlier = self.listed.get(item.id)
         if earlier is None:
-            self.listed[conv_id] = (print_, stamp(conv))
-        elif earlier[0] != print_ and earlier[1] is not None:
+            self.listed[item.id] = (item.print, item.stamp)
+        elif earlier[0] != item.print and earlier[1] is not None:
             if self.rescan_from is None or earlier[1] < self.rescan_from:
                 self.rescan_from = earlier[1]

@@ -236,6 +236,15 @@ def test_more_tickets_at_one_instant_than_the_cap_allows_stops_with_a_problem(fd
     assert len(found) == 4 and any("share updated_at" in p for p in problems)
 
 
+def test_group_id_keeps_other_groups_out(fd: FreshdeskState) -> None:
+    ours = fd.add_ticket("Ours", "a@customer.example", "?")
+    theirs = fd.add_ticket("Theirs", "b@customer.example", "?")
+    fd.tickets[ours].group, fd.tickets[theirs].group = 3, 4
+    found, _, _ = pull_all(connect(fd, group_id=3))
+    assert set(found) == {str(ours)}
+    assert not calls(fd, "GET", f"/tickets/{theirs}/conversations")
+
+
 def test_ticket_with_5000_conversations(fd: FreshdeskState) -> None:
     convs = [("incoming" if n % 2 else "reply", f"message {n}") for n in range(5000)]
     ticket = fd.add_ticket("Chatty", "chatty@customer.example", "start", convs, step=timedelta(seconds=1))
@@ -281,12 +290,8 @@ def test_a_5xx_burst_on_a_read_is_retried_with_back_off(fd: FreshdeskState) -> N
     fd.burst(3, "/api/v2/tickets")
     found, _, _ = pull_all(conn)
     assert len(found) == 1
-    assert [e.status for e in fd.requests("GET", "/api/v2/tickets") if e.path == "/api/v2/tickets"] == [
-        503,
-        503,
-        503,
-        200,
-    ]
+    listing = [e.status for e in fd.requests("GET", "/api/v2/tickets") if e.path == "/api/v2/tickets"]
+    assert listing == [503, 503, 503, 200]
 
 
 def test_a_post_is_never_repeated_blindly(fd: FreshdeskState) -> None:

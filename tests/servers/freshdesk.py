@@ -60,6 +60,7 @@ class Ticket:
     updated: datetime
     priority: int = 1
     responder: int | None = None
+    group: int | None = None
     tags: list[str] = field(default_factory=list)
     conversations: list[dict[str, Any]] = field(default_factory=list)
 
@@ -255,7 +256,7 @@ class FreshdeskState(VendorApp):
             "type": None,
             "requester_id": t.requester,
             "responder_id": t.responder,
-            "group_id": None,
+            "group_id": t.group,
             "company_id": None,
             "tags": list(t.tags),
             "cc_emails": [],
@@ -428,6 +429,7 @@ class FreshdeskState(VendorApp):
             ("responder_id", "responder"),
             ("priority", "priority"),
             ("subject", "subject"),
+            ("group_id", "group"),
         ):
             if name in data:
                 setattr(ticket, attr, data[name])
