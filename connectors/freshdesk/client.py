@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from connectors._http import make_client, request, response_json
-from inbox_tui.errors import ConnectorError, NotFound, TransportError
+from inbox_tui.errors import AmbiguousSend, ConnectorError, NotFound, TransportError
 
 PAGES_LIMIT = 1000
 """Conversation pages of one ticket (100 each): a runaway pager stops here."""
@@ -130,9 +130,22 @@ class FreshdeskClient:
 
     # ------------------------------------------------------------------ writing
     def create(self, ticket_id: str, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """``POST /tickets/{id}/reply`` or ``…/notes`` → the new conversation."""
-        data = response_json(self.call("POST", f"/tickets/{_id(ticket_id)}/{kind}", json=dict(payload)))
-        return data if isinstance(data, dict) else {}
+        """``POST /tickets/{id}/reply`` or ``…/notes`` → the new conversation.
+
+        Only ``201 Created`` with the conversation in JSON says it happened; anything else
+        that looks like success (a proxy's HTML page, a cut-off body) may or may not have
+        reached Freshdesk: ``AmbiguousSend``, so the engine looks before sending again."""
+        path = f"/tickets/{_id(ticket_id)}/{kind}"
+        response = self.call("POST", path, json=dict(payload))
+        try:
+            data = response_json(response)
+        except TransportError as exc:
+            raise AmbiguousSend(f"{exc}; the {kind} may or may not have been created") from None
+        if response.status_code != 201 or not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise AmbiguousSend(
+                f"Freshdesk answered {response.status_code} to POST {path} without the new conversation"
+            )
+        return data
 
     def update(self, ticket_id: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         # setting fields to values: sending it twice is harmless, so 5xx may be retried

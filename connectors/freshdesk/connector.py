@@ -181,10 +181,7 @@ class FreshdeskConnector:
         if cc:
             payload["cc_emails"] = cc
         created = self.client.create(reply.conversation_remote_id, "reply", payload)
-        ident = as_int(created.get("id")) if isinstance(created, Mapping) else None
-        if ident:
-            return SendResult(remote_id=f"conv:{ident}")
-        return self.find_sent(reply) or SendResult()
+        return SendResult(remote_id=f"conv:{created['id']}")
 
     def find_sent(self, reply: OutgoingReply) -> SendResult | None:
         """An agent reply on the ticket, written after the reply was made (less some slack),
@@ -214,8 +211,7 @@ class FreshdeskConnector:
         if self.user_id:
             payload["user_id"] = self.user_id
         created = self.client.create(conversation_remote_id, "notes", payload)
-        ident = as_int(created.get("id")) if isinstance(created, Mapping) else None
-        return SendResult(remote_id=f"conv:{ident}" if ident else "")
+        return SendResult(remote_id=f"conv:{created['id']}")
 
     # ------------------------------------------------------------------ ticket fields
     def set_status(self, conversation_remote_id: str, status: Status) -> None:

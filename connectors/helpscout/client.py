@@ -24,7 +24,7 @@ import httpx
 
 from connectors._http import BearerAuth, make_client, request, response_json
 from connectors.helpscout.mapping import as_int, parse_time
-from inbox_tui.errors import AuthError, NotFound, TransportError
+from inbox_tui.errors import AmbiguousSend, AuthError, NotFound, TransportError
 
 MAX_REDIRECTS = 3
 THREAD_PAGES_LIMIT = 1000
@@ -190,8 +190,18 @@ class HelpScoutClient:
     # ------------------------------------------------------------------ writing
     def create_thread(self, conv_id: str, kind: str, body: Mapping[str, Any]) -> str:
         """``POST …/reply`` or ``…/notes``; the new thread's id from ``Resource-ID`` (may be
-        empty on a server that predates the header)."""
-        response = self.call("POST", f"/v2/conversations/{_id(conv_id)}/{kind}", json=dict(body))
+        empty on a server that predates the header).
+
+        Only ``201 Created`` says it happened: any other success-looking answer (a proxy's
+        ``200`` login page) may or may not have reached Help Scout, so it is ``AmbiguousSend``
+        and the engine looks upstream before sending again."""
+        path = f"/v2/conversations/{_id(conv_id)}/{kind}"
+        response = self.call("POST", path, json=dict(body))
+        if response.status_code != 201:
+            kind_of = response.headers.get("content-type", "no content type").split(";")[0]
+            raise AmbiguousSend(
+                f"Help Scout answered {response.status_code} ({kind_of}) to POST {path}, not 201 Created"
+            )
         return response.headers.get("resource-id", "").strip()
 
     def patch(self, conv_id: str, operation: Mapping[str, Any]) -> None:

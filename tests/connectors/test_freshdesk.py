@@ -307,6 +307,20 @@ def test_a_post_is_never_repeated_blindly(fd: FreshdeskState) -> None:
     assert fd.upstream(ticket)["replies"] == ["Here is your refund."]
 
 
+@pytest.mark.parametrize("fault", ["html", "truncated", "drop-after"])
+def test_a_garbled_answer_to_a_reply_is_ambiguous_not_sent(fd: FreshdeskState, fault: str) -> None:
+    """A proxy's 200 login page (nothing reached upstream) or a cut-off answer (it did):
+    either way the send is unconfirmed, and find_sent tells which."""
+    ticket = fd.add_ticket("Q", "q@customer.example", "?")
+    conn = connect(fd)
+    fd.fault(fault, f"/tickets/{ticket}/reply")
+    outgoing = reply(ticket, "Your refund is on its way.")
+    with pytest.raises(AmbiguousSend):
+        conn.send_reply(outgoing)
+    found = conn.find_sent(outgoing)
+    assert (found is not None) == (fault != "html")
+
+
 def test_html_instead_of_json_skips_one_ticket_and_retries_it_next_time(fd: FreshdeskState) -> None:
     good = fd.add_ticket("Fine", "a@customer.example", "ok")
     bad = fd.add_ticket("Bad", "b@customer.example", "hello")

@@ -300,6 +300,20 @@ def test_a_post_is_never_repeated_blindly(hs: HelpScoutState) -> None:
     assert hs.upstream(conv_id)["replies"] == ["<p>Here is your refund.</p>"]
 
 
+@pytest.mark.parametrize("fault", ["html", "drop-after"])
+def test_a_garbled_answer_to_a_reply_is_ambiguous_not_sent(hs: HelpScoutState, fault: str) -> None:
+    """A proxy's 200 login page (nothing reached upstream) or a connection dropped after
+    the reply was made: either way the send is unconfirmed, and find_sent tells which."""
+    conv_id = hs.add_conversation("Q", "q@customer.example")
+    conn = connect(hs)
+    hs.fault(fault, f"/v2/conversations/{conv_id}/reply")
+    outgoing = reply(conv_id, "Your refund is on its way.")
+    with pytest.raises(AmbiguousSend):
+        conn.send_reply(outgoing)
+    found = conn.find_sent(outgoing)
+    assert (found is not None) == (fault == "drop-after")
+
+
 def test_html_instead_of_json_skips_one_conversation_and_retries_it_next_time(hs: HelpScoutState) -> None:
     good = hs.add_conversation("Fine", "a@customer.example")
     bad = hs.add_conversation("Chat", "b@customer.example", [("customer", "hello")], type="chat")
