@@ -1,0 +1,1 @@
+"""IMAP/SMTP connector tests against a private Dovecot and an SMTP sink."""
