@@ -26,7 +26,7 @@ from html.parser import HTMLParser
 
 __all__ = ["html_to_text", "MAX_HTML_CHARS"]
 
-MAX_HTML_CHARS = 2_000_000
+MAX_HTML_CHARS = 512_000
 """HTML past this length is cut before conversion (a mail body is capped at ~1 MB of text)."""
 
 _BLOCK = frozenset(
@@ -39,6 +39,8 @@ _LINK_SCHEMES = ("http://", "https://", "mailto:")
 _SPACE = re.compile(r"\s+")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _TAG = re.compile(r"<[^>]{0,10000}>")
+_MARKED_SECTION = re.compile(r"<!\[[^<>\]]{0,200}\]>|<!\[(?:CDATA\[)?")
+_LONE_LT = re.compile(r"<(?![^<>]*>)")
 
 
 class _TextMaker(HTMLParser):
@@ -231,11 +233,38 @@ def html_to_text(markup: str) -> str:
         markup = markup[:MAX_HTML_CHARS]
     maker = _TextMaker()
     try:
-        maker.feed(markup)
+        maker.feed(_defuse(markup))
         maker.close()
         return maker.result()
     except Exception:  # the stdlib parser asserts on some garbage; degrade to tag stripping
         return _strip_tags(markup)
+
+
+def _defuse(markup: str) -> str:
+    """Make the markup safe for ``HTMLParser``'s quadratic corners, in linear time.
+
+    The parser searches the rest of the document for the end of every construct it
+    starts; unterminated ``</``, ``<!``, ``<![`` and ``<!--`` repeated thousands of times
+    make that quadratic (seconds to minutes). So: comments are removed here (an
+    unterminated one runs to the end, as in browsers), Outlook's ``<![if …]>`` markers
+    are dropped, and any ``<`` without a ``>`` before the next ``<`` is escaped.
+    """
+    if "<!--" in markup:
+        kept: list[str] = []
+        position = 0
+        while True:
+            start = markup.find("<!--", position)
+            if start < 0:
+                kept.append(markup[position:])
+                break
+            kept.append(markup[position:start])
+            end = markup.find("-->", start + 4)
+            if end < 0:
+                break
+            position = end + 3
+        markup = "".join(kept)
+    markup = _MARKED_SECTION.sub("", markup)
+    return _LONE_LT.sub("&lt;", markup)
 
 
 def _strip_tags(markup: str) -> str:

@@ -13,10 +13,11 @@ past ~1 MB of text is cut.
 
 from __future__ import annotations
 
-import email
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import Message as MimePart
+from email.parser import BytesParser
 from email.policy import compat32
 
 from connectors.mail._decode import (
@@ -43,6 +44,8 @@ __all__ = [
 
 BODY_LIMIT = 1_000_000
 """Characters of body text kept; the rest is dropped with a problem noted."""
+_HEADER_LIMIT = 32_000
+"""Characters of one header value read; address lists past this are hostile."""
 _MAX_PARTS = 500
 _MAX_DEPTH = 40
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -66,12 +69,18 @@ def parse_message(
     ``identity`` holds the agent's addresses: a message from one of them, or any message in
     the Sent folder (``sent_folder``), is ``Direction.OUT``.
     """
+    data = bytes(raw or b"")
+    context = _Context(remote_id, folder, identity, sent_folder, flags, keywords)
     problems: list[str] = []
     try:
-        return _parse(bytes(raw or b""), remote_id, folder, identity, sent_folder, flags, keywords, problems)
+        return _parse(data, context, problems, headers_only=False)
     except RecursionError:
-        problems.append("unparseable message (nested too deeply)")
+        problems.append("MIME nested too deeply; body shown raw")
     except Exception as exc:  # a parser bug on hostile input must not stop a sync
+        problems.append(f"unreadable MIME structure ({type(exc).__name__}); body shown raw")
+    try:
+        return _parse(data, context, problems, headers_only=True)
+    except Exception as exc:
         problems.append(f"unparseable message ({type(exc).__name__})")
     direction = Direction.OUT if sent_folder else Direction.IN
     return Message(
@@ -79,7 +88,7 @@ def parse_message(
         direction=direction,
         sender=Address(""),
         date=_EPOCH,
-        body_text=clean_text(decode_bytes(bytes(raw or b"")[:BODY_LIMIT], None)),
+        body_text=clean_text(decode_bytes(data[:BODY_LIMIT], None)),
         folder=folder,
         flags=flags,
         keywords=keywords,
@@ -88,23 +97,27 @@ def parse_message(
     )
 
 
-def _parse(
-    raw: bytes,
-    remote_id: str,
-    folder: str,
-    identity: Collection[str],
-    sent_folder: bool,
-    flags: frozenset[str],
-    keywords: frozenset[str],
-    problems: list[str],
-) -> Message:
+@dataclass(frozen=True)
+class _Context:
+    remote_id: str
+    folder: str
+    identity: Collection[str]
+    sent_folder: bool
+    flags: frozenset[str]
+    keywords: frozenset[str]
+
+
+def _parse(raw: bytes, context: _Context, problems: list[str], *, headers_only: bool) -> Message:
     if not raw.strip():
         problems.append("empty message")
-    msg = email.message_from_bytes(raw, policy=compat32)
+    msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=headers_only)
     headers: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
         key = name.lower()
         if key in _HEADERS_WANTED:
+            if len(value) > _HEADER_LIMIT:
+                value = value[:_HEADER_LIMIT]
+                problems.append(f"{name[:40]} header truncated")
             headers.setdefault(key, []).append(value)
 
     def one(key: str) -> str:
@@ -133,14 +146,19 @@ def _parse(
         problems.append("no Message-ID header")
 
     body = _Body(problems)
-    body.walk(msg, 0)
+    if headers_only:
+        payload = msg.get_payload()
+        if isinstance(payload, str):
+            body.texts.append(decode_bytes(payload[: 4 * BODY_LIMIT].encode("utf-8", "surrogateescape"), None))
+    else:
+        body.walk(msg, 0)
     text = body.text()
 
-    identity_set = {a.casefold() for a in identity}
-    outgoing = sent_folder or (bool(sender.email) and sender.email.casefold() in identity_set)
+    identity_set = {a.casefold() for a in context.identity}
+    outgoing = context.sent_folder or (bool(sender.email) and sender.email.casefold() in identity_set)
     direction = Direction.OUT if outgoing else Direction.IN
     return Message(
-        remote_id=remote_id,
+        remote_id=context.remote_id,
         direction=direction,
         sender=sender,
         date=date,
@@ -152,9 +170,9 @@ def _parse(
         in_reply_to=first_msgid(one("in-reply-to")),
         references=msgid_list(" ".join(headers.get("references", []))),
         attachments=tuple(body.attachments),
-        folder=folder,
-        flags=flags,
-        keywords=keywords,
+        folder=context.folder,
+        flags=context.flags,
+        keywords=context.keywords,
         problems=tuple(dict.fromkeys(problems)),
         author_is_agent=outgoing,
         reply_to=reply_to,
@@ -263,6 +281,10 @@ class _Body:
         return depth == 0 or not part.get_param("name")
 
     def _decoded_text(self, part: MimePart, ctype: str) -> str:
+        encoded = part.get_payload()
+        if isinstance(encoded, str) and len(encoded) > 6 * BODY_LIMIT:
+            part.set_payload(encoded[: 6 * BODY_LIMIT])  # decode only what can be kept
+            self.problems.append("body truncated at 1 MB")
         payload = _payload_bytes(part, self.problems)
         if len(payload) > 4 * BODY_LIMIT:
             payload = payload[: 4 * BODY_LIMIT]
