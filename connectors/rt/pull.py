@@ -49,6 +49,8 @@ SETTLE = 2
 that commits later than that within the same stamp (a very slow write transaction,
 racing another change of the same ticket in the same second) would be missed."""
 CLOCK_SLACK = 2
+SEARCH_SLACK = (10, 60, 600)
+"""Seconds added to a relative search threshold, per attempt (see ``TicketSearch.page``)."""
 """Seconds added to relative thresholds for the whole-second ``Date`` header and latency."""
 CURSOR_VERSION = 1
 MAX_MERGE_DEPTH = 5
@@ -130,13 +132,19 @@ class TicketSearch:
         self.observed_at = 0.0
         """A lower bound of RT's clock when it ran the last search."""
 
-    def page(self, since: int | None, page: int) -> list[dict[str, Any]]:
-        """Tickets with ``LastUpdated >= since`` (all when ``None``), oldest change first."""
-        for _attempt in range(3):
+    def page(self, since: int | None, page: int, *, latest: int | None = None) -> list[dict[str, Any]]:
+        """Tickets with ``LastUpdated >= since`` (all when ``None``), oldest change first.
+
+        RT turns ``'-N seconds'`` into a date when it parses the query, some time between
+        our request and its answer; any threshold up to ``latest`` (default ``since``)
+        misses nothing. The answer's ``Date`` bounds when RT parsed, so a slow answer that
+        cannot prove ``threshold <= latest`` is asked again with more slack."""
+        latest = since if latest is None else latest
+        for slack in SEARCH_SLACK:
             query = self.base
             seconds = 0
             if since is not None:
-                seconds = max(1, math.ceil(self.client.server_now() + 1 - since) + CLOCK_SLACK)
+                seconds = max(1, math.ceil(self.client.server_now() + 1 - since) + slack)
                 query += f" AND LastUpdated >= '-{seconds} seconds'"
             params = [
                 ("query", query),
@@ -151,17 +159,14 @@ class TicketSearch:
             sent_at = time.time()
             data = self.client.get("/tickets", params)
             self.observed_at = sent_at + (self.client.skew or 0.0)  # skew comes from a whole-second Date: low
-            if since is not None and self.client.skew is not None:
-                # RT evaluated "now - seconds" no later than the Date it then sent (+1 s)
-                latest_threshold = self.client.server_now() + 1 - seconds
-                if latest_threshold > since:
-                    continue  # our clock estimate was behind RT's: ask again with the fresh one
+            if latest is not None and self.client.server_now() + 1 - seconds > latest:
+                continue  # RT may have parsed "now" later than we allowed for
             if not isinstance(data, dict) or not isinstance(data.get("items"), list):
                 raise TransportError("RT sent a ticket search result without items")
             total = data.get("total")
             self.total = None if total is None else as_int(total)
             return [t for t in data["items"] if isinstance(t, dict)]
-        raise TransportError("RT's clock kept moving ahead of the search threshold; is its time stable?")
+        raise TransportError("RT answers too slowly (or its clock jumps) to bound the search threshold")
 
 
 def walk(
@@ -171,10 +176,11 @@ def walk(
     the page as delivered, so the caller stores it with that page's batch (and nothing is
     stored if the caller fails on the way)."""
     since = None if cursor.watermark is None else cursor.watermark - OVERLAP
+    latest = cursor.watermark  # the overlap is a margin: a later threshold up to here misses nothing
     page = 1
     handled: set[tuple[str, int]] = set()
     while not should_stop():
-        items = search.page(since, page)
+        items = search.page(since, page, latest=latest)
         stamped = [(str(as_int(t.get("id")) or t.get("id")), epoch(t.get("LastUpdated")) or 0, t) for t in items]
         new = [(tid, stamp, t) for tid, stamp, t in stamped if (tid, stamp) not in handled]
         changed = [t for tid, stamp, t in new if cursor.seen.get(tid) != stamp]
@@ -186,6 +192,7 @@ def walk(
             return
         if new:
             since, page = max(stamp for _, stamp, _ in new), 1
+            latest = since
         else:
             page += 1  # a full page inside one second: step through it
 
