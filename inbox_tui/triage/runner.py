@@ -1,8 +1,9 @@
 """Running the rules: on new customer messages after each stored sync batch (``arrival``
 for a new conversation, ``customer_reply`` after that), time rules at the end of a pull,
-and dry runs for ``inbox rules test``. Changes go through the service like an agent's
-(tags and status become outbox operations where the account can push them; an automatic
-acknowledgement is an ordinary queued reply).
+and dry runs for ``inbox rules test``. Rules decide for a chunk of conversations and
+their changes are written in one transaction — tags, priority, status, assignee with
+their outbox operations where the account can push them; snoozes and automatic
+acknowledgements (ordinary queued replies) then go through the service one by one.
 
 No loops: a rule runs at most once per conversation and trigger (``rule_runs``), rule
 changes never count as arrivals or replies, and the rules see each customer message once

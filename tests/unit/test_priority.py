@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -101,13 +102,14 @@ def mail(n: int, who: str, subject: str, body: str, hours_ago: float, *, reply_t
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> InboxService:
+def service(tmp_path: Path) -> Iterator[InboxService]:
     paths.set_home(tmp_path)
     store = Store(paths.db_path())
     store.ensure_account("mail", "maildir", "help@shop.example")
     config = AppConfig(path=tmp_path / "config.toml", agent_name="Sam",
                        accounts={"mail": AccountConfig("mail", "maildir", {"from": "Shop <help@shop.example>"})})  # fmt: skip
-    return InboxService(store, config, {"mail": frozenset({"reply", "read"})})
+    yield InboxService(store, config, {"mail": frozenset({"reply", "read"})})
+    paths.set_home(None)
 
 
 def by_subject(service: InboxService) -> list[str]:

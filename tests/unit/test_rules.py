@@ -17,7 +17,7 @@ from inbox_tui.config import load
 from inbox_tui.errors import ConfigError
 from inbox_tui.model import Address, Direction, Message, OpKind, PullBatch, utcnow
 from inbox_tui.service import InboxService
-from inbox_tui.store import Store
+from inbox_tui.store import Store, iso
 from inbox_tui.sync import SyncEngine
 from inbox_tui.triage import rules as rules_mod
 from inbox_tui.triage.runner import RuleRunner, SyncTriage
@@ -349,3 +349,32 @@ def test_cli_rules_check_and_test(service: InboxService, home: Path, capsys: pyt
     err = capsys.readouterr().err
     assert err.startswith(f"inbox: {home / 'rules.toml'}:21: rule 'Out of hours': auto_reply:")
 
+
+
+def test_an_upgraded_cache_scores_old_mail_but_fires_no_arrival_rules(home: Path) -> None:
+    from sqlite_utils import Database
+
+    from inbox_tui.store.schema import migrations
+
+    path = home / "data" / "old.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(path)
+    migrations.apply(db, stop_before="m002_triage")  # a cache written before triage existed
+    now = iso(utcnow())
+    db.execute("INSERT INTO accounts (name, kind, created_at) VALUES ('mail', 'maildir', ?)", [now])
+    db.execute(
+        "INSERT INTO conversations (id, account, remote_id, subject, status, created_at, updated_at, waiting_since, "
+        "last_message_at, message_count, sort_key) VALUES (1, 'mail', 'mail:x', 'Refund for my payment', 'open', ?, ?, ?, ?, 1, '')",
+        [now] * 4,
+    )
+    db.execute(
+        "INSERT INTO messages (conversation_id, account, remote_id, direction, from_email, date, subject, body_text) "
+        "VALUES (1, 'mail', 'INBOX/1', 'in', 'ann@example.com', ?, 'Refund for my payment', 'charged twice')",
+        [now],
+    )
+    db.conn.close()
+    store = Store(path)  # m002 and later
+    assert store.rules_pending() == [] and store.stale_ids() == [1]
+    service = InboxService(store, load(home / "config.toml"), {"mail": frozenset({"reply"})})
+    assert RuleRunner.for_service(service).run_pending().fired == []
+    assert service.refresh_clocks() == 1 and service.rows([1])[0].score > 0
