@@ -102,6 +102,14 @@ class Dovecot:
     def lmtp_socket(self) -> Path:
         return self.workdir / "run" / "lmtp"
 
+    @property
+    def tls_files(self) -> TlsFiles | None:
+        """The CA and server certificate (``tls`` variant), e.g. for an SMTP sink."""
+        if self.ca_file is None:
+            return None
+        tls = self.workdir / "tls"
+        return TlsFiles(tls / "ca.pem", tls / "server.pem", tls / "server.key")
+
     def maildir(self, user: str) -> Path:
         return self.workdir / "mail" / user
 
@@ -144,9 +152,13 @@ class Dovecot:
         return before
 
     def lmtp(self, recipients: Sequence[str], raw: bytes, sender: str = "") -> None:
-        """Deliver over LMTP (Dovecot's own socket), the way an MTA hands mail over."""
-        with smtplib.LMTP(str(self.lmtp_socket)) as client:
-            client.sendmail(sender or f"postmaster@{DOMAIN}", list(recipients), raw)
+        """Deliver over LMTP (Dovecot's own socket), the way an MTA hands mail over.
+
+        One transaction per recipient: LMTP answers DATA once per recipient and smtplib
+        reads only one answer."""
+        for rcpt in recipients:
+            with smtplib.LMTP(str(self.lmtp_socket)) as client:
+                client.sendmail(sender or f"postmaster@{DOMAIN}", [rcpt], raw)
 
     def status(self, user: str, folder: str = "INBOX") -> dict[str, int]:
         fields = "messages uidnext uidvalidity highestmodseq"

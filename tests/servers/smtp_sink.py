@@ -25,6 +25,7 @@ import asyncio
 import base64
 import ssl
 import threading
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,15 @@ class _Handler:
         return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
 
 
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        # aiosmtpd warns when AUTH is allowed without STARTTLS; here that is on purpose
+        # (a plain loopback relay, or implicit TLS that aiosmtpd does not see)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+            return super().factory()
+
+
 @dataclass
 class SmtpSink:
     options: SinkOptions
@@ -166,15 +176,23 @@ class SmtpSink:
             self._controller = None
 
 
-def start_sink(options: SinkOptions = SinkOptions(), *, dovecot: Dovecot | None = None, tls_dir: Path | None = None) -> SmtpSink:
+def start_sink(
+    options: SinkOptions = SinkOptions(),
+    *,
+    dovecot: Dovecot | None = None,
+    tls_dir: Path | None = None,
+    tls_files: TlsFiles | None = None,
+) -> SmtpSink:
+    """Start a sink; TLS material comes from ``tls_files`` (e.g. the Dovecot's, so one
+    ``ca_file`` trusts both) or is generated under ``tls_dir``."""
     sink = SmtpSink(options, dovecot)
     if dovecot is not None and options.catch_all not in dovecot.users:
         dovecot.add_user(options.catch_all)
     kwargs: dict[str, Any] = {}
     if options.tls != "none":
-        if tls_dir is None:
-            raise ValueError("a TLS sink needs tls_dir for its certificates")
-        files: TlsFiles = make_certificates(tls_dir)
+        if tls_files is None and tls_dir is None:
+            raise ValueError("a TLS sink needs tls_files or a tls_dir for its certificates")
+        files: TlsFiles = tls_files or make_certificates(tls_dir)  # type: ignore[arg-type]
         sink.ca_file = files.ca
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(files.cert, files.key)
@@ -193,7 +211,7 @@ def start_sink(options: SinkOptions = SinkOptions(), *, dovecot: Dovecot | None 
 
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=options.tls == "starttls")
     sink.port = free_port()
-    controller = Controller(
+    controller = _Controller(
         _Handler(sink),
         hostname="127.0.0.1",
         port=sink.port,

@@ -92,6 +92,17 @@ def customer(dovecot: Dovecot) -> Iterator[Mailbox]:
 
 
 @pytest.fixture
+def tls_box(dovecot_tls: Dovecot) -> Iterator[Mailbox]:
+    """A mailbox on the TLS Dovecot (STARTTLS and implicit TLS; "Sent Items" by name)."""
+    yield from _mailbox(dovecot_tls, "agent")
+
+
+@pytest.fixture
+def oauth_box(dovecot_oauth: Dovecot) -> Iterator[Mailbox]:
+    yield from _mailbox(dovecot_oauth, "agent")
+
+
+@pytest.fixture
 def sink(dovecot: Dovecot, customer: Mailbox) -> Iterator[SmtpSink]:
     server = start_sink(SinkOptions(catch_all=customer.user), dovecot=dovecot)
     yield server
