@@ -1,0 +1,206 @@
+"""Writing a reply: a TextArea docked under the thread, or ``$EDITOR`` (the app suspends).
+
+Ctrl+S sends through ``service.reply`` in a worker; a ``PlaceholderError`` keeps the
+compose open and names the placeholder. Typing autosaves the draft (debounced) and
+Escape keeps it, so reopening the reply offers the text back. Dismisses with ``"sent"``
+or ``None``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Footer, Static, TextArea
+
+from inbox_tui.errors import InboxError, PlaceholderError
+from inbox_tui.model import reply_subject
+from inbox_tui.service import CannedReply, ConversationDetail, InboxService
+from inbox_tui.ui.keys import bind, shown
+
+AUTOSAVE_SECONDS = 0.8
+
+
+class ComposeScreen(ModalScreen[str | None]):
+    BINDINGS = [
+        bind("compose.send", "send", priority=True),
+        bind("compose.cancel", "cancel"),
+        bind("compose.editor", "editor", priority=True),
+        bind("compose.canned", "canned", priority=True),
+    ]
+
+    def __init__(
+        self,
+        service: InboxService,
+        detail: ConversationDetail,
+        *,
+        prefill: str = "",
+        canned: str | None = None,
+        error: str = "",
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.detail = detail
+        self.conversation_id = detail.conversation.id
+        self.canned = canned
+        self._error = error
+        draft = detail.draft or ""
+        self._restored = bool(draft.strip())
+        self._initial = (draft.rstrip("\n") + "\n\n" + prefill if draft.strip() and prefill else draft or prefill)
+        self._lock = threading.Lock()
+        self._sent = False
+        self._autosave: Timer | None = None
+        self.drafts_saved = 0
+        """Autosaves done (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        conv = self.detail.conversation
+        with Vertical(id="compose"):
+            to = conv.customer.display or "(no address)"
+            head = Content.assemble(("Reply to ", "dim"), (to, "bold"), ("   ", ""), (reply_subject(conv.subject), "dim"))
+            yield Static(head, id="compose-head")
+            yield TextArea(self._initial, soft_wrap=True, show_line_numbers=False, id="compose-text")
+            yield Static(id="compose-error")
+            yield Static(id="compose-hint")
+            yield Footer()
+
+    @property
+    def text_area(self) -> TextArea:
+        return self.query_one("#compose-text", TextArea)
+
+    def on_mount(self) -> None:
+        area = self.text_area
+        area.focus()
+        area.move_cursor(area.document.end)
+        self.show_error(self._error)
+        if self._restored:
+            keep, send = shown(self.app, "compose.cancel"), shown(self.app, "compose.send")
+            self._hint(f"Your saved draft is back. {keep} keeps it, {send} sends.")
+
+    def _hint(self, text: str) -> None:
+        self.query_one("#compose-hint", Static).update(Content(text))
+
+    def show_error(self, text: str) -> None:
+        error = self.query_one("#compose-error", Static)
+        error.update(Content(f"⚠ {text}" if text else ""))
+        error.set_class(bool(text), "-visible")
+
+    # ------------------------------------------------------------------ drafts
+    @on(TextArea.Changed, "#compose-text")
+    def _changed(self, event: TextArea.Changed) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._save_now)
+
+    def _save_now(self) -> None:
+        self._save_draft(self.text_area.text)
+
+    @work(thread=True, group="draft", exit_on_error=False)
+    def _save_draft(self, text: str) -> None:
+        with self._lock:
+            if self._sent:
+                return
+            try:
+                self.service.save_draft(self.conversation_id, text)
+            except InboxError as exc:
+                self.app.call_from_thread(self.show_error, f"draft not saved: {exc}")
+                return
+        self.app.call_from_thread(self._draft_saved)
+
+    def _draft_saved(self) -> None:
+        self.drafts_saved += 1
+        self._hint("Draft saved.")
+
+    # ------------------------------------------------------------------ actions
+    def action_cancel(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        text = self.text_area.text
+        self._save_draft(text)
+        if text.strip():
+            self.notify("Draft kept — reply again to continue it", markup=False)
+        self.dismiss(None)
+
+    def action_send(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        self.show_error("")
+        self._hint("Queuing…")
+        self._send(self.text_area.text)
+
+    @work(thread=True, exclusive=True, group="send", exit_on_error=False)
+    def _send(self, body: str) -> None:
+        try:
+            with self._lock:
+                rendered = self.service.render(self.conversation_id, body)  # typed {{placeholders}} too
+                self.service.reply(
+                    self.conversation_id, rendered, canned=self.canned, seen_version=self.detail.conversation.version
+                )
+                self._sent = True
+        except PlaceholderError as exc:
+            self.app.call_from_thread(self._refused, f"Not sent — {exc}")
+            return
+        except InboxError as exc:
+            self.app.call_from_thread(self._refused, f"{exc.title}: {exc}")
+            return
+        self.app.call_from_thread(self.dismiss, "sent")
+
+    def _refused(self, text: str) -> None:
+        self.show_error(text)
+        send, keep = shown(self.app, "compose.send"), shown(self.app, "compose.cancel")
+        self._hint(f"Fix the text and press {send} again; {keep} keeps it as a draft.")
+
+    def action_editor(self) -> None:
+        area = self.text_area
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="inbox-reply-", delete=False, encoding="utf-8") as f:
+            f.write(area.text)
+            path = Path(f.name)
+        try:
+            try:
+                with self.app.suspend():
+                    subprocess.call([*shlex.split(editor), str(path)])
+            except SuspendNotSupported:
+                self.notify("The external editor is not available here", severity="warning", markup=False)
+                return
+            except OSError as exc:
+                self.notify(f"Could not start {editor}: {exc.strerror}", severity="error", markup=False)
+                return
+            area.text = path.read_text(encoding="utf-8", errors="replace").rstrip("\n") + "\n"
+            area.move_cursor(area.document.end)
+        finally:
+            path.unlink(missing_ok=True)
+
+    def action_canned(self) -> None:
+        from inbox_tui.ui.screens.canned_picker import CannedPicker
+
+        try:
+            replies = self.service.canned_replies()
+        except InboxError as exc:
+            self.show_error(str(exc))
+            return
+        cid = self.conversation_id
+        self.app.push_screen(CannedPicker(replies, lambda body: self.service.render(cid, body)), self._insert_canned)
+
+    def _insert_canned(self, reply: CannedReply | None) -> None:
+        if reply is None:
+            return
+        try:
+            body = self.service.render(self.conversation_id, reply.body)
+            self.show_error("")
+        except PlaceholderError as exc:
+            body = reply.body
+            self.show_error(str(exc))
+        self.canned = reply.slug
+        self.text_area.insert(body)
+        self.text_area.focus()

@@ -1,0 +1,220 @@
+"""The queue screen: view tabs with counts, `/` search, the queue, a one-line preview.
+
+Ids and counts load in a thread worker (``service.queue_ids`` / ``view_counts``); rows are
+paged in by the list itself. After any reload the cursor stays on its conversation.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from inbox_tui.errors import ConfigError
+from inbox_tui.model import Status
+from inbox_tui.service import InboxService
+from inbox_tui.ui.keys import bind
+from inbox_tui.ui.screens.acting import ActingScreen
+from inbox_tui.ui.widgets.queue_header import QueueHeader
+from inbox_tui.ui.widgets.queue_list import QueueList
+from inbox_tui.ui.widgets.row_preview import RowPreview
+from inbox_tui.ui.widgets.status_bar import StatusBar
+from inbox_tui.ui.widgets.view_tabs import ViewTabs
+
+EMPTY = {
+    "open": "Nothing waiting — inbox zero ✓",
+    "unanswered": "Every customer has an answer — inbox zero ✓",
+    "urgent": "Nothing urgent right now ✓",
+    "breaching": "No SLA is about to breach ✓",
+    "waiting": "Nobody owes you a reply.",
+    "snoozed": "Nothing snoozed.",
+    "mine": "Nothing assigned to you.",
+    "closed": "Nothing closed yet.",
+}
+
+
+class QueueScreen(ActingScreen):
+    BINDINGS = [
+        bind("queue.next_view", "view(1)"),
+        bind("queue.previous_view", "view(-1)"),
+        bind("queue.search", "search"),
+        bind("queue.clear_search", "clear_search"),
+        bind("queue.close", "set_status('closed')"),
+        bind("queue.pending", "set_status('pending')"),
+        bind("queue.reopen", "set_status('open')"),
+        bind("queue.toggle_read", "toggle_read"),
+    ]
+
+    def __init__(self, service: InboxService) -> None:
+        super().__init__()
+        self.service = service
+        self.views = service.views()
+        keys = [v.key for v in self.views]
+        self.view = "open" if "open" in keys else (keys[0] if keys else "open")
+        self.search = ""
+        self._search_timer: Timer | None = None
+        self.loads = 0
+        """Completed reloads (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        tabs = ViewTabs(self.views, id="view-tabs")
+        tabs.active = self.view
+        yield tabs
+        with Vertical(id="search-bar"):
+            yield Input(placeholder="Search: words, from:, tag:, is:unanswered, status: …  (Enter keeps it, Esc clears)", id="search")
+            yield Static(id="search-error")
+        yield QueueHeader(id="queue-header")
+        yield QueueList(self.service.rows, id="queue")
+        yield RowPreview(id="row-preview")
+        yield StatusBar()
+        yield Footer()
+
+    @property
+    def queue(self) -> QueueList:
+        return self.query_one(QueueList)
+
+    def on_mount(self) -> None:
+        self.queue.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.loads:
+            self.reload()
+
+    # ------------------------------------------------------------------ loading
+    def reload(self, keep: int | None = None) -> None:
+        """Fetch ids and counts again (off the UI thread); the cursor keeps its conversation."""
+        self._load(self.view, self.search or None, keep)
+
+    @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
+    def _load(self, view: str, search: str | None, keep: int | None) -> None:
+        try:
+            ids = self.service.queue_ids(view, search)
+            counts = self.service.view_counts(search)
+        except ConfigError as exc:  # a search that does not parse (yet): keep the last list
+            reason = getattr(exc, "reason", str(exc))
+            column = getattr(exc, "column", None)
+            text = f"{reason} (column {column})" if column else reason
+            self.app.call_from_thread(self._show_search_error, text)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._apply, view, ids, counts, keep)
+
+    def _apply(self, view: str, ids: list[int], counts: dict[str, int], keep: int | None) -> None:
+        if view != self.view:
+            return
+        self._show_search_error("")
+        queue = self.queue
+        if self.search:
+            queue.empty_text = "No conversation matches this search."
+        else:
+            queue.empty_text = EMPTY.get(view, "Nothing here.")
+        queue.set_ids(ids, keep=keep)
+        tabs = self.query_one(ViewTabs)
+        tabs.active = view
+        tabs.counts = counts
+        self._preview(queue.current_id)
+        self.loads += 1
+
+    def _show_search_error(self, text: str) -> None:
+        error = self.query_one("#search-error", Static)
+        error.update(Content(text))
+        error.set_class(bool(text), "-visible")
+
+    # ------------------------------------------------------------------ events
+    @on(QueueList.Highlighted)
+    def _highlighted(self, event: QueueList.Highlighted) -> None:
+        self._preview(event.conversation_id)
+
+    def _preview(self, conversation_id: int | None) -> None:
+        queue = self.queue
+        row = queue.row(queue.cursor) if conversation_id is not None else None
+        self.query_one(RowPreview).row = row
+
+    @on(QueueList.Chosen)
+    def _chosen(self, event: QueueList.Chosen) -> None:
+        from inbox_tui.ui.screens.conversation import ConversationScreen
+
+        queue = self.queue
+        self.app.push_screen(ConversationScreen(self.service, list(queue.ids), queue.cursor))
+
+    @on(ViewTabs.Selected)
+    def _tab_clicked(self, event: ViewTabs.Selected) -> None:
+        self._switch(event.key)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.25, lambda: self._run_search(event.value))
+
+    def _run_search(self, text: str) -> None:
+        self.search = text.strip()
+        self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._run_search(event.value)
+        self.queue.focus()
+
+    # ------------------------------------------------------------------ actions
+    def _switch(self, key: str) -> None:
+        if key and key != self.view:
+            self.view = key
+            self.query_one(ViewTabs).active = key
+            self.queue.set_ids([])
+            self.reload()
+
+    def action_view(self, delta: int) -> None:
+        self._switch(self.query_one(ViewTabs).step(delta))
+
+    def action_search(self) -> None:
+        self.query_one("#search-bar").add_class("-active")
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        bar = self.query_one("#search-bar")
+        search = self.query_one("#search", Input)
+        if not bar.has_class("-active") and not self.search:
+            return
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        search.value = ""
+        bar.remove_class("-active")
+        self._show_search_error("")
+        self.queue.focus()
+        if self.search:
+            self.search = ""
+            self.reload()
+
+    def action_set_status(self, status: str) -> None:
+        row = self.queue.row(self.queue.cursor)
+        if row is None:
+            return
+        target = Status(status)
+        cid = row.id
+        verb = {Status.CLOSED: "Closed", Status.PENDING: "Pending", Status.OPEN: "Reopened"}[target]
+        subject = row.subject or "(no subject)"
+        self.run_service(
+            lambda: self.service.set_status(cid, target),
+            f"{verb}: {subject}",
+            conversation_id=cid,
+            after=lambda _: self.reload(),
+        )
+
+    def action_toggle_read(self) -> None:
+        row = self.queue.row(self.queue.cursor)
+        if row is None:
+            return
+        cid, read = row.id, row.unread
+        self.run_service(lambda: self.service.mark_read(cid, read), conversation_id=cid, after=lambda _: self.queue.invalidate())
+
+    def reload_data(self) -> None:
+        """Called by the app when the cache changed (sync batch, undo)."""
+        self.reload()

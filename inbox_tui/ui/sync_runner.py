@@ -1,0 +1,90 @@
+"""Follow ``inbox sync --progress-json`` running as a subprocess.
+
+The sync parses MIME and writes SQLite: run in-process it would fight the UI for the GIL,
+and ``multiprocessing`` cannot start inside Textual (textual-risks.md §3). So the app
+starts the CLI as a child with its own stdin/stdout/stderr and reads its JSON lines here,
+in a worker thread, turning each into a callback.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Event = dict[str, Any]
+
+
+@dataclass
+class SyncOutcome:
+    summary: Event = field(default_factory=dict)
+    error: str = ""
+    busy: bool = False
+    offline: list[str] = field(default_factory=list)
+
+
+class SyncProcess:
+    def __init__(self, argv: Sequence[str]) -> None:
+        self.argv = list(argv)
+        self.proc: subprocess.Popen[str] | None = None
+        self._stopped = False
+
+    def run(self, on_event: Callable[[Event], None], should_stop: Callable[[], bool]) -> SyncOutcome:
+        """Blocking: start the child, report each event, wait for it to end."""
+        outcome = SyncOutcome()
+        try:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=True,  # never shares the terminal or its signals with the app
+            )
+        except OSError as exc:
+            outcome.error = f"could not start the sync: {exc.strerror or exc}"
+            return outcome
+        proc = self.proc
+        assert proc.stdout is not None and proc.stderr is not None
+        stderr: list[str] = []
+        drain = threading.Thread(target=lambda: stderr.extend(proc.stderr), name="sync-stderr", daemon=True)  # type: ignore[arg-type]
+        drain.start()
+        for line in proc.stdout:
+            if should_stop() or self._stopped:
+                self.stop()
+                break
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(event, dict):
+                continue
+            kind = event.get("event")
+            if kind == "done":
+                outcome.summary = event
+            elif kind == "busy":
+                outcome.busy = True
+            elif kind == "offline":
+                outcome.offline.append(str(event.get("account", "")))
+            on_event(event)
+        code = proc.wait()
+        drain.join(timeout=2)
+        if code != 0 and not outcome.summary and not self._stopped:
+            last = next((s.strip() for s in reversed(stderr) if s.strip()), "")
+            outcome.error = last or f"the sync ended with exit code {code}"
+        return outcome
+
+    def stop(self) -> None:
+        """Terminate our own child (by its Popen handle), if it still runs."""
+        self._stopped = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()

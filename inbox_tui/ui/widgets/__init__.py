@@ -1,0 +1,1 @@
+"""Widgets: one per module; they post messages up and never call the service."""

@@ -1,0 +1,57 @@
+"""Subject and facts above a thread: status badge, priority, id, account, waiting time,
+tags, and the position in the queue walk (``3/41``)."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widget import Widget
+
+from inbox_tui.model import Conversation, utcnow
+from inbox_tui.ui.format import age
+
+PRIORITY = {1: "medium", 2: "high", 3: "urgent"}
+
+
+class ConversationHeader(Widget):
+    COMPONENT_CLASSES = {
+        "conversation-header--subject",
+        "conversation-header--dim",
+        "conversation-header--tags",
+        "conversation-header--priority",
+        "conversation-header--status-open",
+        "conversation-header--status-pending",
+        "conversation-header--status-closed",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._conv: Conversation | None = None
+        self._position = ""
+
+    def show(self, conv: Conversation, position: str) -> None:
+        self._conv, self._position = conv, position
+        self.refresh()
+
+    def render(self) -> Content:
+        conv = self._conv
+        if conv is None:
+            return Content("")
+        style = self.get_visual_style
+        dim = style("conversation-header--dim", partial=True)
+        subject = Content.styled(conv.subject or "(no subject)", style("conversation-header--subject", partial=True))
+        parts: list[str | tuple[str, object]] = [
+            (f" {conv.status} ", style(f"conversation-header--status-{conv.status}", partial=True)),
+            "  ",
+        ]
+        if conv.priority in PRIORITY:
+            parts += [(PRIORITY[conv.priority], style("conversation-header--priority", partial=True)), "  "]
+        waiting = "waiting on you" if conv.awaiting == "agent" else "waiting on the customer"
+        facts = [f"#{conv.id}", conv.account, f"{conv.message_count} message{'s' if conv.message_count != 1 else ''}", f"{waiting} {age(conv.waiting_since, utcnow())}"]
+        parts.append(("  ·  ".join(facts), dim))
+        if conv.tags:
+            parts += ["   ", (" ".join(f"#{t}" for t in conv.tags), style("conversation-header--tags", partial=True))]
+        if self._position:
+            parts += ["   ", (self._position, dim)]
+        width = self.size.width
+        meta = Content.assemble(*parts).truncate(width, ellipsis=True)  # type: ignore[arg-type]
+        return Content("\n").join([subject.truncate(width, ellipsis=True), meta])
