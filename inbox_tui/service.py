@@ -85,6 +85,8 @@ class QueueRow:
     """Why it came back from a snooze (``customer replied`` / ``the snooze ended``): show a marker."""
     resnooze_until: datetime | None = None
     """Woken by a reply before this time: offer "snooze again until …" (``service.resnooze_same``)."""
+    thanks_only: bool = False
+    """Woken early by a reply that only says thanks: offer the re-snooze first."""
     language: str = ""
 
 

@@ -17,6 +17,7 @@ from inbox_tui.triage.query_sql import Compiled, QueryContext, compile_query
 from inbox_tui.triage.settings import TriageSettings
 from inbox_tui.triage.sla import KIND_LABEL, due_state
 from inbox_tui.triage.snooze import FOREVER
+from inbox_tui.triage.thanks import only_thanks
 from inbox_tui.triage.timeparse import due_text
 from inbox_tui.triage.views import DEFAULT_VIEWS, SORTS, ViewSpec
 
@@ -265,6 +266,7 @@ class Triage:
         snoozed = parse_iso(data["snoozed_until"]) if data.get("snoozed_until") else None
         woke = data.get("woke_reason") or ("the snooze ended" if snoozed is not None and snoozed <= now else "")
         last = parse_iso(data["last_snooze_until"]) if data.get("woke_reason") and data.get("last_snooze_until") else None
+        resnooze = last if last is not None and now < last < FOREVER else None
         return {
             "score": data.get("score", 0),
             "due_at": due,
@@ -272,9 +274,16 @@ class Triage:
             "sla_text": due_text(due, now),
             "snoozed_until": snoozed if snoozed is not None and snoozed > now else None,
             "woke": woke,
-            "resnooze_until": last if last is not None and now < last < FOREVER else None,
+            "resnooze_until": resnooze,
+            "thanks_only": resnooze is not None and woke == "customer replied" and _said_thanks(data),
             "language": data.get("language", ""),
         }
+
+
+def _said_thanks(data: dict[str, Any]) -> bool:
+    """The last message (the snippet, quotes left out) only thanks us."""
+    name = frozenset(w.lower() for w in str(data.get("customer_name", "")).replace(",", " ").split())
+    return only_thanks(str(data.get("snippet", "")), name)
 
 
 def _when(text: str) -> datetime:
