@@ -55,6 +55,9 @@ _ACTIONS = (
     Action("queue.pending", "Mark pending (waiting on customer)"),
     Action("queue.reopen", "Reopen conversation"),
     Action("queue.toggle_read", "Toggle read / unread"),
+    Action("queue.why", "Why here: the priority terms and their weights"),
+    Action("queue.snooze", "Snooze (later today, tomorrow, next business day, Monday, custom, until reply)"),
+    Action("queue.resnooze", "Snooze again until the same time (after the customer only said thanks)"),
     # conversation
     Action("conversation.back", "Back to the queue", footer=True),
     Action("conversation.reply", "Reply", footer=True),
@@ -69,6 +72,9 @@ _ACTIONS = (
     Action("conversation.scroll_down", "Scroll thread down"),
     Action("conversation.scroll_up", "Scroll thread up"),
     Action("conversation.focus_notes", "Focus the notes pane"),
+    Action("conversation.why", "Why here: the priority terms and their weights"),
+    Action("conversation.snooze", "Snooze (later today, tomorrow, next business day, Monday, custom, until reply)"),
+    Action("conversation.resnooze", "Snooze again until the same time (after the customer only said thanks)"),
     # compose
     Action("compose.send", "Send reply", footer=True),
     Action("compose.cancel", "Cancel (keep draft)", footer=True),
