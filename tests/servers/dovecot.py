@@ -4,8 +4,9 @@
 config, ``base_dir``, ``state_dir``, log and Maildir tree under ``workdir``, on free ports;
 ``/etc/dovecot`` is never read. Variants (``DovecotOptions``):
 
-* ``tls``: a self-signed CA + server certificate for 127.0.0.1/localhost are generated at
-  start (``ca_file`` to trust them); the plain listener then offers STARTTLS and a second
+* ``tls``: a self-signed CA + a server certificate for 127.0.0.1 and
+  ``imap.example.test`` (deliberately NOT ``localhost``, a name that also reaches it, so a
+  test can connect under a name the certificate does not hold) are generated at start (``ca_file`` to trust them); the plain listener then offers STARTTLS and a second
   listener speaks implicit TLS (``tls_port``). Without ``tls`` the server has ``ssl = no``
   (so it offers no STARTTLS at all).
 * ``sent``: the name of the Sent mailbox, created for every user; ``special_use_sent``
@@ -51,6 +52,8 @@ DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
 INSTALL_HINT = "apt-get install -y dovecot-imapd dovecot-lmtpd   (what .ci/run installs)"
 DOMAIN = "example.test"
+CERT_NAME = "imap.example.test"
+"""The one DNS name in the test server certificate (besides the IP 127.0.0.1)."""
 
 
 class DovecotMissing(RuntimeError):
@@ -473,8 +476,11 @@ class TlsFiles:
 
 
 def make_certificates(directory: Path) -> TlsFiles:
-    """A throw-away CA and a server certificate for 127.0.0.1 + localhost (also used by the
-    SMTP sink). Trust ``ca`` to verify; the system store does not know it."""
+    """A throw-away CA and a server certificate for 127.0.0.1 and ``CERT_NAME`` (also used
+    by the SMTP sink). Trust ``ca`` to verify; the system store does not know it.
+
+    ``localhost`` is left out on purpose: it resolves to 127.0.0.1 too, so connecting by
+    that name reaches the server under a name its certificate does not hold."""
     import ipaddress
 
     from cryptography import x509
@@ -502,14 +508,14 @@ def make_certificates(directory: Path) -> TlsFiles:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CERT_NAME)]))
         .issuer_name(ca_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName([x509.DNSName(CERT_NAME), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

@@ -8,7 +8,8 @@ catch-all user's INBOX (``SinkOptions.catch_all``, default ``customer``).
 
 * ``tls``: ``"none"``, ``"starttls"`` (offered and required before MAIL) or ``"ssl"``
   (implicit TLS), with a throw-away CA (``sink.ca_file``).
-* ``users``: ``{login: password}`` turns on AUTH PLAIN/LOGIN (required);
+* ``users``: ``{login: password}`` turns on AUTH PLAIN/LOGIN (required; without ``users``
+  and ``tokens`` no AUTH is offered, like a relay that trusts this host);
   ``tokens``: ``{token: login}`` adds XOAUTH2 (the SASL string is checked byte for byte).
 * Faults, queued with :meth:`SmtpSink.fault` and taken by the next message:
   ``"451"`` (DATA refused, temporary), ``"554"`` (DATA refused, permanent),
@@ -61,6 +62,14 @@ class Received:
 class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]) -> list[str]:  # noqa: N802
+        """A sink without ``users``/``tokens`` is a relay that trusts this host: it offers no
+        AUTH at all (aiosmtpd would advertise its built-in mechanisms and refuse every login)."""
+        session.host_name = hostname
+        if self.sink.options.users is None and self.sink.options.tokens is None:
+            return [line for line in responses if not line[4:].upper().startswith("AUTH")]
+        return responses
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]) -> str:  # noqa: N802
         if self.sink._peek_fault() == "550-rcpt":

@@ -88,9 +88,13 @@ def test_unverified_certificate_is_refused_and_says_certificate(tls_box: Mailbox
 
 
 def test_certificate_for_another_name_is_refused(tls_box: Mailbox) -> None:
-    settings = tls_settings(tls_box, host="127.0.0.2")  # the certificate names 127.0.0.1/localhost
-    with pytest.raises(TransportError, match="certificate"):
+    # "localhost" reaches the same Dovecot on 127.0.0.1, but the certificate holds only
+    # 127.0.0.1 and imap.example.test: a valid chain for the wrong name must be refused
+    assert socket.gethostbyname("localhost") == "127.0.0.1"
+    settings = tls_settings(tls_box, host="localhost")
+    with pytest.raises(TransportError, match="certificate") as caught:
         tls_box.connector(**settings)
+    assert "mismatch" in str(caught.value).lower()
 
 
 def test_implicit_tls_against_a_plain_port_fails_cleanly(mailbox: Mailbox) -> None:
@@ -102,7 +106,9 @@ def test_starttls_upgrades_and_finds_sent_by_name(tls_box: Mailbox, customer: Ma
     """The TLS Dovecot has "Sent Items" without SPECIAL-USE: found by name."""
     files = tls_box.server.tls_files
     assert files is not None
-    sink = start_sink(SinkOptions(tls="starttls", catch_all=customer.user), dovecot=dovecot, tls_files=files)
+    sink = start_sink(
+        SinkOptions(tls="starttls", catch_all=customer.user, users={tls_box.user: PASSWORD}), dovecot=dovecot, tls_files=files
+    )
     try:
         tls_box.deliver(mail("Upgrade me", sender=f"Jane <{customer.address}>"))
         store = MemoryStore()
@@ -115,6 +121,7 @@ def test_starttls_upgrades_and_finds_sent_by_name(tls_box: Mailbox, customer: Ma
         connector.send_reply(reply)
         assert sent_copies(tls_box, reply, folder="Sent Items") == [{"\\Seen"}]
         assert sink.received[-1].data.count(b"Over STARTTLS both ways.") == 1
+        assert sink.received[-1].login == tls_box.user, "logged in, after STARTTLS (the sink requires it)"
     finally:
         sink.stop()
 
