@@ -57,6 +57,7 @@ class QueueScreen(ActingScreen):
         self.view = "open" if "open" in keys else (keys[0] if keys else "open")
         self.search = ""
         self._search_timer: Timer | None = None
+        self._back_on: int | None = None
         self.loads = 0
         """Completed reloads (tests wait on it)."""
 
@@ -83,15 +84,22 @@ class QueueScreen(ActingScreen):
 
     def on_screen_resume(self) -> None:
         if self.loads:
-            self.reload()
+            self.reload(keep=self._back_on)
+
+    def _returned(self, conversation_id: int | None) -> None:
+        """Back from a conversation: the cursor goes to the one the agent was reading
+        (they may have walked on with next/previous or closed their way through)."""
+        self._back_on = conversation_id
+        self.reload(keep=conversation_id)
 
     # ------------------------------------------------------------------ loading
-    def reload(self, keep: int | None = None) -> None:
-        """Fetch ids and counts again (off the UI thread); the cursor keeps its conversation."""
-        self._load(self.view, self.search or None, keep)
+    def reload(self, keep: int | None = None, then: int | None = None) -> None:
+        """Fetch ids and counts again (off the UI thread); the cursor keeps its conversation
+        (``keep``, default the current one), or goes to ``then`` if that one left the view."""
+        self._load(self.view, self.search or None, keep, then)
 
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
-    def _load(self, view: str, search: str | None, keep: int | None) -> None:
+    def _load(self, view: str, search: str | None, keep: int | None, then: int | None) -> None:
         try:
             ids = self.service.queue_ids(view, search)
             counts = self.service.view_counts(search)
@@ -102,9 +110,9 @@ class QueueScreen(ActingScreen):
             self.app.call_from_thread(self._show_search_error, text)
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._apply, view, ids, counts, keep)
+            self.app.call_from_thread(self._apply, view, ids, counts, keep, then)
 
-    def _apply(self, view: str, ids: list[int], counts: dict[str, int], keep: int | None) -> None:
+    def _apply(self, view: str, ids: list[int], counts: dict[str, int], keep: int | None, then: int | None) -> None:
         if view != self.view:
             return
         self._show_search_error("")
@@ -113,7 +121,7 @@ class QueueScreen(ActingScreen):
             queue.empty_text = "No conversation matches this search."
         else:
             queue.empty_text = EMPTY.get(view, "Nothing here.")
-        queue.set_ids(ids, keep=keep)
+        queue.set_ids(ids, keep=keep, then=then)
         tabs = self.query_one(ViewTabs)
         tabs.active = view
         tabs.counts = counts
@@ -140,7 +148,8 @@ class QueueScreen(ActingScreen):
         from inbox_tui.ui.screens.conversation import ConversationScreen
 
         queue = self.queue
-        self.app.push_screen(ConversationScreen(self.service, list(queue.ids), queue.cursor))
+        self._back_on = None
+        self.app.push_screen(ConversationScreen(self.service, list(queue.ids), queue.cursor), self._returned)
 
     @on(ViewTabs.Selected)
     def _tab_clicked(self, event: ViewTabs.Selected) -> None:
@@ -199,13 +208,14 @@ class QueueScreen(ActingScreen):
             return
         target = Status(status)
         cid = row.id
+        following = self.queue.following_id()
         verb = {Status.CLOSED: "Closed", Status.PENDING: "Pending", Status.OPEN: "Reopened"}[target]
         subject = row.subject or "(no subject)"
         self.run_service(
             lambda: self.service.set_status(cid, target),
             f"{verb}: {subject}",
             conversation_id=cid,
-            after=lambda _: self.reload(),
+            after=lambda _: self.reload(keep=cid, then=following),
         )
 
     def action_toggle_read(self) -> None:

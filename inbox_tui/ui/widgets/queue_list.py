@@ -100,6 +100,8 @@ class QueueList(ScrollView, can_focus=True):
         self._pages: OrderedDict[int, list[QueueRow | None]] = OrderedDict()
         self._layout: Layout | None = None
         self.empty_text = "Nothing here."
+        self._following = False
+        """True once the agent chose a conversation (moved the cursor): reloads keep it."""
         self.fetches = 0
         """Page queries made so far (the tests and the benchmark read it)."""
 
@@ -112,21 +114,38 @@ class QueueList(ScrollView, can_focus=True):
     def current_id(self) -> int | None:
         return self._ids[self.cursor] if 0 <= self.cursor < len(self._ids) else None
 
-    def set_ids(self, ids: list[int], *, keep: int | None = None) -> None:
-        """Replace the list. The cursor stays on conversation ``keep`` (default: the
-        current one) if it is still listed, else on the same position."""
-        keep = self.current_id if keep is None else keep
+    def set_ids(self, ids: list[int], *, keep: int | None = None, then: int | None = None) -> None:
+        """Replace the list (a reload, a rescore, another view).
+
+        The cursor stays on conversation ``keep`` — by default the current one, once the
+        agent has moved the cursor or opened a conversation; before that it stays on the
+        top row, so a rescore right after start does not drag it down the list. If that
+        conversation left the list, it goes to ``then`` (the one that was next), else to
+        the same position."""
+        if keep is not None:
+            self._following = True
+        elif self._following:
+            keep = self.current_id
         position = self.cursor
         self._ids = ids
         self._pages.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(ids))
-        if keep is not None:
-            try:
-                position = ids.index(keep)
-            except ValueError:
-                pass
+        if not ids:
+            self._following = False
+        for wanted in (keep, then):
+            if wanted is not None and wanted in ids:
+                position = ids.index(wanted)
+                break
         self.cursor = max(0, min(position, len(ids) - 1))
         self.refresh()
+
+    def following_id(self) -> int | None:
+        """The conversation after the cursor (else the one before): where the cursor goes
+        when the current one leaves the list."""
+        for index in (self.cursor + 1, self.cursor - 1):
+            if 0 <= index < len(self._ids):
+                return self._ids[index]
+        return None
 
     def invalidate(self) -> None:
         """Rows changed but not the order (e.g. read state): fetch them again."""
@@ -195,31 +214,36 @@ class QueueList(ScrollView, can_focus=True):
         self.refresh_line(new - self.scroll_offset.y)
         self.post_message(self.Highlighted(self, self.current_id))
 
+    def _move(self, index: int) -> None:
+        self._following = True
+        self.cursor = index
+
     def action_cursor_down(self) -> None:
-        self.cursor += 1
+        self._move(self.cursor + 1)
 
     def action_cursor_up(self) -> None:
-        self.cursor -= 1
+        self._move(self.cursor - 1)
 
     def action_page_down(self) -> None:
-        self.cursor += max(1, self.scrollable_content_region.height - 1)
+        self._move(self.cursor + max(1, self.scrollable_content_region.height - 1))
 
     def action_page_up(self) -> None:
-        self.cursor -= max(1, self.scrollable_content_region.height - 1)
+        self._move(self.cursor - max(1, self.scrollable_content_region.height - 1))
 
     def action_first(self) -> None:
-        self.cursor = 0
+        self._move(0)
 
     def action_last(self) -> None:
-        self.cursor = len(self._ids) - 1
+        self._move(len(self._ids) - 1)
 
     def action_choose(self) -> None:
         if (cid := self.current_id) is not None:
+            self._following = True
             self.post_message(self.Chosen(self, cid))
 
     def on_click(self, event: events.Click) -> None:
         index = self.scroll_offset.y + event.y
         if 0 <= index < len(self._ids):
-            self.cursor = index
+            self._move(index)
             if event.chain >= 2:
                 self.action_choose()
