@@ -1,4 +1,4 @@
-"""Reading one conversation (thread, notes, customer) and keeping drafts."""
+"""Reading one conversation (thread, notes, customer). Drafts live in ``drafts.py``."""
 
 from __future__ import annotations
 
@@ -14,11 +14,8 @@ from inbox_tui.model import (
     Note,
     Status,
     StoredMessage,
-    utcnow,
 )
-from inbox_tui.store.base import StoreBase, iso, parse_iso
-
-DRAFT_VERSIONS_KEPT = 20
+from inbox_tui.store.base import StoreBase, parse_iso
 
 
 class ConversationsMixin(StoreBase):
@@ -60,40 +57,6 @@ class ConversationsMixin(StoreBase):
 
     def tag_catalogue(self) -> list[str]:
         return [r[0] for r in self.query("SELECT tag FROM tags GROUP BY tag ORDER BY count(*) DESC, tag")]
-
-    # ------------------------------------------------------------------ drafts
-    def save_draft(self, conversation_id: int, body: str) -> None:
-        now = iso(utcnow())
-        with self.transaction() as con:
-            current = con.execute("SELECT body FROM drafts WHERE conversation_id = ?", (conversation_id,)).fetchone()
-            if current is not None and current["body"] == body:
-                return
-            con.execute(
-                "INSERT INTO drafts (conversation_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT(conversation_id) "
-                "DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, version = version + 1",
-                (conversation_id, body, now),
-            )
-            con.execute(
-                "INSERT INTO draft_versions (conversation_id, body, saved_at) VALUES (?, ?, ?)",
-                (conversation_id, body, now),
-            )
-            con.execute(
-                "DELETE FROM draft_versions WHERE conversation_id = ? AND id NOT IN (SELECT id FROM draft_versions "
-                "WHERE conversation_id = ? ORDER BY id DESC LIMIT ?)",
-                (conversation_id, conversation_id, DRAFT_VERSIONS_KEPT),
-            )
-
-    def draft(self, conversation_id: int) -> str | None:
-        row = self.query_one("SELECT body FROM drafts WHERE conversation_id = ?", (conversation_id,))
-        return row[0] if row else None
-
-    def draft_versions(self, conversation_id: int) -> list[str]:
-        rows = self.query("SELECT body FROM draft_versions WHERE conversation_id = ? ORDER BY id DESC", (conversation_id,))
-        return [r[0] for r in rows]
-
-    def delete_draft(self, conversation_id: int) -> None:
-        with self.transaction() as con:
-            con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
 
 
 def _addresses(text: str) -> tuple[Address, ...]:

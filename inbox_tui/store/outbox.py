@@ -15,6 +15,7 @@ from inbox_tui.errors import NotFound
 from inbox_tui.model import Message, OpKind, Operation, OpState, Status, utcnow
 from inbox_tui.store.aggregates import refresh_conversation
 from inbox_tui.store.base import StoreBase, dumps, iso, parse_iso
+from inbox_tui.store.drafts import hold_draft, release_draft
 from inbox_tui.store.ingest import IngestMixin, set_tags
 
 UNDOABLE = (OpState.PENDING, OpState.FAILED, OpState.CONFLICT)
@@ -110,7 +111,9 @@ class OutboxMixin(IngestMixin, StoreBase):
                     ),
                 )
                 _log(con, op.id, "created")
-            if drop_draft:
+            if drop_draft and change.message is not None and change.message_op:
+                hold_draft(con, conversation_id, change.message_op, change.message.body_text)
+            elif drop_draft:
                 con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
             if not ops and undo:
                 # a purely local change still needs its undo record
@@ -162,6 +165,7 @@ class OutboxMixin(IngestMixin, StoreBase):
             )
             for r in rows:
                 _log(con, r["id"], "cancelled", "undone by the agent")
+                _unhold_draft(con, r)
             refresh_conversation(con, conv_id)
             return [dict(r) for r in rows]
 
@@ -202,6 +206,8 @@ class OutboxMixin(IngestMixin, StoreBase):
                 ),
             )  # fmt: skip
             _log(con, op_id, str(state), error)
+            if state is OpState.SENT:
+                release_draft(con, op_id)  # the reply is upstream: its draft may go now
             if state is OpState.SENT and remote_id:
                 con.execute(
                     "UPDATE messages SET remote_id = ? WHERE op_id = ? AND remote_id IS NULL AND NOT EXISTS "
@@ -249,6 +255,7 @@ class OutboxMixin(IngestMixin, StoreBase):
                 set_tags(con, conv_id, undo["tags"])
             con.execute("UPDATE operations SET state = 'cancelled', updated_at = ? WHERE id = ?", (iso(utcnow()), op_id))
             _log(con, op_id, "cancelled", "discarded by the agent")
+            release_draft(con, op_id)
             refresh_conversation(con, conv_id)
 
     def conversation_news_version(self, conversation_id: int) -> int:
@@ -257,6 +264,22 @@ class OutboxMixin(IngestMixin, StoreBase):
 
     def op_log(self, op_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.query("SELECT at, event, detail FROM operation_log WHERE op_id = ? ORDER BY id", (op_id,))]
+
+
+def _unhold_draft(con: sqlite3.Connection, op: sqlite3.Row) -> None:
+    """Undo of a queued reply: its text becomes the conversation's draft again (unless
+    the agent has started a new one), its versions free again."""
+    if op["kind"] != "reply":
+        return
+    held = con.execute(
+        "SELECT body FROM draft_versions WHERE op_id = ? ORDER BY id DESC LIMIT 1", (op["id"],)
+    ).fetchone()
+    con.execute("UPDATE draft_versions SET op_id = '' WHERE op_id = ?", (op["id"],))
+    if held is not None:
+        con.execute(
+            "INSERT INTO drafts (conversation_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT(conversation_id) DO NOTHING",
+            (op["conversation_id"], held[0], iso(utcnow())),
+        )
 
 
 def _log(con: sqlite3.Connection, op_id: str, event: str, detail: str = "") -> None:

@@ -285,3 +285,12 @@ def m004_message_conversation_index(db: Database) -> None:
     compact covering index instead of the wide message rows a word found in most mail
     is ~40% faster at 100k conversations (the search SQL names it: INDEXED BY)."""
     db.execute("CREATE INDEX messages_conversation_of ON messages (id, conversation_id)")
+
+
+@migrations()
+def m005_draft_versions_held_by_reply(db: Database) -> None:
+    """A sent draft is kept until upstream confirms its reply: its versions are held by
+    the reply operation (``op_id``) instead of being deleted when the reply is queued."""
+    db.execute("ALTER TABLE draft_versions ADD COLUMN op_id TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX draft_versions_by_conversation ON draft_versions (conversation_id, op_id, id)")
+    db.execute("CREATE INDEX draft_versions_by_op ON draft_versions (op_id) WHERE op_id != ''")

@@ -1,0 +1,77 @@
+"""Drafts: the reply being typed, saved as it is typed, with its previous versions.
+
+A draft outlives the compose box, the app and a kill -9 (every save is one committed
+transaction). When the agent sends, the draft's versions are *held* by the reply's
+operation (``draft_versions.op_id``) instead of being deleted: they go only when upstream
+confirms the reply (``release_draft`` from ``set_op_state(SENT)``) or the agent discards
+the operation. While held they are not offered again (the text is queued already; offering
+it would invite a second reply), but they stay readable through ``draft_versions``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from inbox_tui.model import utcnow
+from inbox_tui.store.base import StoreBase, iso
+
+DRAFT_VERSIONS_KEPT = 20
+"""Free versions kept per conversation (held ones are kept until their reply is settled)."""
+
+
+class DraftsMixin(StoreBase):
+    def save_draft(self, conversation_id: int, body: str) -> None:
+        now = iso(utcnow())
+        with self.transaction() as con:
+            current = con.execute("SELECT body FROM drafts WHERE conversation_id = ?", (conversation_id,)).fetchone()
+            if current is not None and current["body"] == body:
+                return
+            con.execute(
+                "INSERT INTO drafts (conversation_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT(conversation_id) "
+                "DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, version = version + 1",
+                (conversation_id, body, now),
+            )
+            con.execute(
+                "INSERT INTO draft_versions (conversation_id, body, saved_at) VALUES (?, ?, ?)",
+                (conversation_id, body, now),
+            )
+            con.execute(
+                "DELETE FROM draft_versions WHERE conversation_id = ? AND op_id = '' AND id NOT IN "
+                "(SELECT id FROM draft_versions WHERE conversation_id = ? AND op_id = '' ORDER BY id DESC LIMIT ?)",
+                (conversation_id, conversation_id, DRAFT_VERSIONS_KEPT),
+            )
+
+    def draft(self, conversation_id: int) -> str | None:
+        row = self.query_one("SELECT body FROM drafts WHERE conversation_id = ?", (conversation_id,))
+        return row[0] if row else None
+
+    def draft_versions(self, conversation_id: int, *, held_by: str = "") -> list[str]:
+        """Newest first: the free versions, or those held by the reply operation ``held_by``."""
+        rows = self.query(
+            "SELECT body FROM draft_versions WHERE conversation_id = ? AND op_id = ? ORDER BY id DESC",
+            (conversation_id, held_by),
+        )
+        return [r[0] for r in rows]
+
+    def delete_draft(self, conversation_id: int) -> None:
+        """The agent emptied or dropped the draft; its earlier versions stay (pruned)."""
+        with self.transaction() as con:
+            con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
+
+
+def hold_draft(con: sqlite3.Connection, conversation_id: int, op_id: str, sent_text: str) -> None:
+    """Inside the reply's transaction: the draft becomes the reply; its versions (and the
+    final text) stay on disk, held by the operation, until upstream confirms it."""
+    con.execute(
+        "UPDATE draft_versions SET op_id = ? WHERE conversation_id = ? AND op_id = ''", (op_id, conversation_id)
+    )
+    con.execute(
+        "INSERT INTO draft_versions (conversation_id, body, saved_at, op_id) VALUES (?, ?, ?, ?)",
+        (conversation_id, sent_text, iso(utcnow()), op_id),
+    )
+    con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
+
+
+def release_draft(con: sqlite3.Connection, op_id: str) -> None:
+    """The reply is upstream (or was discarded): its draft versions go."""
+    con.execute("DELETE FROM draft_versions WHERE op_id = ?", (op_id,))
