@@ -16,10 +16,11 @@ from textual.worker import get_current_worker
 
 from inbox_tui.errors import InboxError, PlaceholderError
 from inbox_tui.model import Status
-from inbox_tui.service import CannedReply, ConversationDetail, InboxService
+from inbox_tui.service import CannedReply, ConversationDetail, InboxService, QueueRow
 from inbox_tui.ui.keys import bind, shown
 from inbox_tui.ui.messages import DataChanged
 from inbox_tui.ui.screens.acting import ActingScreen
+from inbox_tui.ui.screens.triage_keys import TriageKeys
 from inbox_tui.ui.widgets.conversation_header import ConversationHeader
 from inbox_tui.ui.widgets.customer_panel import CustomerPanel
 from inbox_tui.ui.widgets.notes_pane import NotesPane
@@ -29,7 +30,7 @@ from inbox_tui.ui.widgets.thread_view import ThreadView
 VERB = {Status.CLOSED: "Closed", Status.PENDING: "Marked pending", Status.OPEN: "Reopened"}
 
 
-class ConversationScreen(ActingScreen):
+class ConversationScreen(TriageKeys, ActingScreen):
     BINDINGS = [
         bind("conversation.back", "back"),
         bind("conversation.reply", "reply"),
@@ -44,6 +45,9 @@ class ConversationScreen(ActingScreen):
         bind("conversation.scroll_down", "scroll(1)"),
         bind("conversation.scroll_up", "scroll(-1)"),
         bind("conversation.focus_notes", "focus_notes"),
+        bind("conversation.why", "why"),
+        bind("conversation.snooze", "snooze"),
+        bind("conversation.resnooze", "resnooze"),
     ]
 
     def __init__(self, service: InboxService, walk: list[int], index: int) -> None:
@@ -106,6 +110,14 @@ class ConversationScreen(ActingScreen):
 
     def reload_data(self) -> None:
         self.load(keep_scroll=True)
+
+    # ------------------------------------------------------------------ triage keys (TriageKeys)
+    def triage_target(self) -> QueueRow | None:
+        rows = self.service.rows([self.conversation_id]) if self.detail is not None else []
+        return rows[0] if rows else None
+
+    def after_snooze(self, result: object) -> None:
+        self._after_status(Status.CLOSED)  # snoozed away: move on, as after closing
 
     # ------------------------------------------------------------------ actions
     def action_back(self) -> None:

@@ -16,9 +16,10 @@ from textual.worker import get_current_worker
 
 from inbox_tui.errors import ConfigError
 from inbox_tui.model import Status
-from inbox_tui.service import InboxService
+from inbox_tui.service import InboxService, QueueRow
 from inbox_tui.ui.keys import bind
 from inbox_tui.ui.screens.acting import ActingScreen
+from inbox_tui.ui.screens.triage_keys import TriageKeys
 from inbox_tui.ui.widgets.queue_header import QueueHeader
 from inbox_tui.ui.widgets.queue_list import QueueList
 from inbox_tui.ui.widgets.row_preview import RowPreview
@@ -37,7 +38,7 @@ EMPTY = {
 }
 
 
-class QueueScreen(ActingScreen):
+class QueueScreen(TriageKeys, ActingScreen):
     BINDINGS = [
         bind("queue.next_view", "view(1)"),
         bind("queue.previous_view", "view(-1)"),
@@ -47,6 +48,9 @@ class QueueScreen(ActingScreen):
         bind("queue.pending", "set_status('pending')"),
         bind("queue.reopen", "set_status('open')"),
         bind("queue.toggle_read", "toggle_read"),
+        bind("queue.why", "why"),
+        bind("queue.snooze", "snooze"),
+        bind("queue.resnooze", "resnooze"),
     ]
 
     def __init__(self, service: InboxService) -> None:
@@ -224,6 +228,16 @@ class QueueScreen(ActingScreen):
             return
         cid, read = row.id, row.unread
         self.run_service(lambda: self.service.mark_read(cid, read), conversation_id=cid, after=lambda _: self.queue.invalidate())
+
+    # triage keys (why here, snooze): see TriageKeys
+    def triage_target(self) -> QueueRow | None:
+        return self.queue.row(self.queue.cursor)
+
+    def triage_view(self) -> str:
+        return self.view
+
+    def after_snooze(self, result: object) -> None:
+        self.reload()
 
     def reload_data(self) -> None:
         """Called by the app when the cache changed (sync batch, undo)."""

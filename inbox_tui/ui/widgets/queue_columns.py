@@ -99,7 +99,7 @@ def render_row(
     add(" ")
     subject = row.subject or "(no subject)"
     if row.woke:
-        subject = f"↺ {subject}"
+        subject = f"↺ thanks · {subject}" if row.thanks_only else f"↺ {subject}"
     add(fit(subject, lay.subject), "subject" if row.unread else "subject-read", emphasis=True)
     add(" ")
     if lay.tags:
