@@ -39,6 +39,10 @@ _ACTIONS = (
     Action("global.palette", "Command palette"),
     Action("global.undo", "Undo the last action while it is still in the outbox"),
     Action("global.outbox", "Show the outbox (pending operations)"),
+    Action("global.macro_run", "Run a macro (preview first)"),
+    Action("global.macro_record", "Start / stop recording a macro"),
+    Action("global.macro_replay", "Replay the recorded macro (preview first)"),
+    Action("global.macro_save", "Save the recorded macro to macros.toml"),
     # queue
     Action("queue.down", "Next row"),
     Action("queue.up", "Previous row"),
@@ -55,6 +59,7 @@ _ACTIONS = (
     Action("queue.pending", "Mark pending (waiting on customer)"),
     Action("queue.reopen", "Reopen conversation"),
     Action("queue.toggle_read", "Toggle read / unread"),
+    Action("queue.mark", "Mark / unmark for a macro run on several conversations"),
     Action("queue.why", "Why here: the priority terms and their weights"),
     Action("queue.snooze", "Snooze (later today, tomorrow, next business day, Monday, custom, until reply)"),
     Action("queue.resnooze", "Snooze again until the same time (after the customer only said thanks)"),
@@ -80,6 +85,7 @@ _ACTIONS = (
     Action("compose.cancel", "Cancel (keep draft)", footer=True),
     Action("compose.editor", "Edit in $EDITOR", footer=True),
     Action("compose.canned", "Insert canned reply", footer=True),
+    Action("compose.expand", "Expand the ;shortcut before the cursor into its canned reply"),
     # picker (canned replies, tags)
     Action("picker.select", "Choose", footer=True),
     Action("picker.cancel", "Cancel", footer=True),
