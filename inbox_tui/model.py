@@ -16,6 +16,7 @@ Where each connector gets a field from:
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -337,9 +338,18 @@ def normalize_subject(subject: str) -> tuple[str, bool]:
 
 
 def reply_subject(subject: str) -> str:
-    """``Re: `` once: never ``Re: Re: …``, and other clients' reply prefixes count too."""
-    subject = clean_line(subject or "", 900)
-    _, had_prefix = normalize_subject(subject)
-    if had_prefix and subject[:3].casefold() in ("re:", "aw:", "sv:", "vs:") or subject[:3].casefold() == "re:":
-        return subject
-    return f"Re: {subject}" if subject else "Re: your message"
+    """``Re: `` once: ``Re: Re: AW: x`` becomes ``Re: x``; forwards stay (``Re: Fwd: x``)."""
+    text = clean_line(subject or "", 900)
+    while True:
+        stripped = _REPLY_ONLY.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    text = text.strip()
+    return f"Re: {text}" if text else "Re: your message"
+
+
+_REPLY_ONLY = re.compile(
+    r"^\s*(?:re|aw|sv|vs|antw|antwort|réf|rif|ynt|odp|απ|σχετ|回复|回覆|答复|رد)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*",
+    re.IGNORECASE,
+)
