@@ -172,7 +172,7 @@ class TaggingImapConnector(ImapConnector):
         if where is not None:
             folder, validity, uid = where
             try:
-                status = self.session.select(folder, readonly=False)
+                status = self.session.select(folder, readonly=False, fresh=True)
             except CommandRefused:
                 return {}
             if status.uidvalidity == validity and self.session.uid_search(f"UID {uid}", "looking for the message"):

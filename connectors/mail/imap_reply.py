@@ -190,7 +190,7 @@ class Replies:
         if not needle or any(ch in needle for ch in '"\\\r\n') or not needle.isascii():
             return []
         try:
-            status = self.session.select(folder, readonly=readonly)
+            status = self.session.select(folder, readonly=readonly, fresh=True)
         except CommandRefused:
             return []
         uids = self.session.uid_search(f'HEADER Message-ID "<{needle}>"', f"looking for {needle} in {folder}")

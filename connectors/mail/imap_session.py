@@ -143,13 +143,19 @@ class ImapSession:
             highestmodseq=int(data.get(b"HIGHESTMODSEQ", 0) or 0),
         )
 
-    def select(self, folder: str, *, readonly: bool = False) -> FolderStatus:
+    def select(self, folder: str, *, readonly: bool = False, fresh: bool = False) -> FolderStatus:
         """SELECT (or EXAMINE with ``readonly``) ``folder``; cached while it stays selected.
 
         The pull SELECTs too: EXAMINE reports empty PERMANENTFLAGS (no keywords could be
         told), and the flag writes that follow a pull need the folder read-write anyway.
-        Bodies are read with ``BODY.PEEK``, so selecting never marks anything seen."""
+        Bodies are read with ``BODY.PEEK``, so selecting never marks anything seen.
+
+        ``fresh``: a SEARCH follows that must see mail delivered since the folder was
+        selected; a server shows a session new messages only when it syncs the session's
+        view (Dovecot: not within SEARCH), so a cached selection gets a NOOP first."""
         if self.selected == (folder, readonly) and self.selected_status is not None:
+            if fresh:
+                self.run(f"refreshing {folder}", lambda c: c.noop())
             return self.selected_status
         data = self.run(f"opening {folder}", lambda c: c.select_folder(folder, readonly=readonly))
         status = FolderStatus(
