@@ -8,8 +8,10 @@ transaction (``Store.record_action``): when a method returns, the action is on d
 from __future__ import annotations
 
 import sys
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -118,6 +120,7 @@ class InboxService(TriageActions):
         self.upstream = upstream
         self.agent_name = config.agent_name or "Support"
         self._canned: tuple[tuple[object, ...], list[CannedReply]] | None = None
+        self._group = threading.local()
         self.journal = Journal(store)
         """Retry, send anyway, edit, discard or settle operations that have not gone through."""
         me = [config.agent_name, config.agent_email, *(self._identity(a).email for a in config.accounts)]
@@ -257,7 +260,11 @@ class InboxService(TriageActions):
         ops = [NewOp(OpKind.REPLY, outgoing.to_payload(), id=outgoing.op_id)]
         ops += self._status_tag_ops(conv, change.status, change.tags_add, ())
         # the draft's text now lives in the operation until upstream confirms it
-        self.store.record_action(conversation_id, change, ops, base_version=seen_version, drop_draft=True)
+        if template is not None:  # reply stats count uses per canned reply
+            ops[0].payload["canned"] = template.slug
+        self.store.record_action(
+            conversation_id, change, ops, base_version=seen_version, drop_draft=True, group_id=getattr(self._group, "id", None)
+        )
         self.triage.rescore([conversation_id])
         return self.store.operation(outgoing.op_id)
 
@@ -312,7 +319,7 @@ class InboxService(TriageActions):
         if "note" in self.upstream.get(conv.account, frozenset()):
             ops.append(NewOp(OpKind.NOTE, {"body": body, "conversation_remote_id": conv.remote_id}, id=op_id))
         change = LocalChange(note=(body, self.agent_name), message_op=op_id if ops else "")
-        self.store.record_action(conversation_id, change, ops)
+        self.store.record_action(conversation_id, change, ops, group_id=getattr(self._group, "id", None))
         return self.store.notes(conversation_id)[-1]
 
     def set_status(self, conversation_id: int, status: Status) -> Operation | None:
@@ -320,7 +327,7 @@ class InboxService(TriageActions):
         if conv.status == status:
             return None
         ops = self._status_tag_ops(conv, status, (), ())
-        self.store.record_action(conversation_id, LocalChange(status=status), ops)
+        self.store.record_action(conversation_id, LocalChange(status=status), ops, group_id=getattr(self._group, "id", None))
         self.triage.rescore([conversation_id])
         return self.store.operation(ops[0].id) if ops else None
 
@@ -333,7 +340,8 @@ class InboxService(TriageActions):
         if not add and not remove:
             return None
         ops = self._status_tag_ops(conv, None, add, remove)
-        self.store.record_action(conversation_id, LocalChange(tags_add=add, tags_remove=remove), ops)
+        change, group = LocalChange(tags_add=add, tags_remove=remove), getattr(self._group, "id", None)
+        self.store.record_action(conversation_id, change, ops, group_id=group)
         self.triage.rescore([conversation_id])
         return self.store.operation(ops[0].id) if ops else None
 
@@ -364,6 +372,15 @@ class InboxService(TriageActions):
             ops.append(NewOp(OpKind.READ, {"remote_ids": ids, "read": read}))
         self.store.record_action(conversation_id, LocalChange(read=read), ops)
         self.triage.rescore([conversation_id])
+
+    @contextmanager
+    def grouped(self) -> Iterator[str]:
+        """Actions of this thread inside share one undo group (a macro run on one conversation)."""
+        self._group.id = str(uuid.uuid4())
+        try:
+            yield self._group.id
+        finally:
+            self._group.id = None
 
     def undo_last(self) -> str | None:
         group = self.store.last_undoable_group()

@@ -133,33 +133,32 @@ class OutboxMixin(IngestMixin, StoreBase):
         )
         if row is None:
             return None
-        states = {r[0] for r in self.query("SELECT state FROM operations WHERE group_id = ?", (row[0],))}
-        if states <= {s.value for s in UNDOABLE} or states == {"sent"} and self._is_local_only(row[0]):
+        rows = self.query("SELECT state, kind FROM operations WHERE group_id = ?", (row[0],))
+        # a macro run mixes upstream operations with purely local changes (kind 'local', 'sent')
+        if all(r["kind"] == "local" or r["state"] in {s.value for s in UNDOABLE} for r in rows):
             return str(row[0])
         return None
-
-    def _is_local_only(self, group_id: str) -> bool:
-        kinds = {r[0] for r in self.query("SELECT kind FROM operations WHERE group_id = ?", (group_id,))}
-        return kinds == {"local"}
 
     def undo_group(self, group_id: str) -> list[dict[str, Any]]:
         """Cancel a group's operations and restore the cache. Returns the cancelled rows."""
         with self.transaction() as con:
             rows = con.execute(
-                "SELECT * FROM operations WHERE group_id = ? ORDER BY created_at DESC", (group_id,)
+                "SELECT * FROM operations WHERE group_id = ? ORDER BY created_at DESC, rowid DESC", (group_id,)
             ).fetchall()
             if not rows or any(r["state"] not in ("pending", "failed", "conflict") and r["kind"] != "local" for r in rows):
                 return []
             conv_id = rows[0]["conversation_id"]
-            undo = json.loads(rows[0]["undo_json"])
-            if "status" in undo:
-                con.execute("UPDATE conversations SET status = ? WHERE id = ?", (undo["status"], conv_id))
-            if "tags" in undo:
-                set_tags(con, conv_id, undo["tags"])
-            if "message_row" in undo:
-                con.execute("DELETE FROM messages WHERE id = ?", (undo["message_row"],))
-            if "note_row" in undo:
-                con.execute("DELETE FROM notes WHERE id = ?", (undo["note_row"],))
+            # a group can hold several actions (a macro run): take each back, newest first
+            for r in rows:
+                undo = json.loads(r["undo_json"])
+                if "status" in undo:
+                    con.execute("UPDATE conversations SET status = ? WHERE id = ?", (undo["status"], conv_id))
+                if "tags" in undo:
+                    set_tags(con, conv_id, undo["tags"])
+                if "message_row" in undo:
+                    con.execute("DELETE FROM messages WHERE id = ?", (undo["message_row"],))
+                if "note_row" in undo:
+                    con.execute("DELETE FROM notes WHERE id = ?", (undo["note_row"],))
             con.execute(
                 "UPDATE operations SET state = 'cancelled', updated_at = ? WHERE group_id = ?", (iso(utcnow()), group_id)
             )
