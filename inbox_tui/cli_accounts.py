@@ -55,6 +55,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         hd.add_argument("--client-id", help="OAuth client id (Help Scout)")
         hd.add_argument("--queue", action="append", help="queue to sync (RT; repeatable)")
         hd.add_argument("--mailbox", help="mailbox id (Help Scout)")
+        if kind == "zendesk":
+            hd.add_argument("--auth", choices=("oauth", "token"), help="OAuth bearer (default) or the legacy API token")
+            hd.add_argument("--refresh-token-command", help="command printing the OAuth refresh token")
+            hd.add_argument("--client-secret-command", help="command printing the OAuth client secret")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,6 +115,13 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     settings = {"url": args.url, "email": args.email, "client_id": args.client_id, "mailbox": args.mailbox}
     if args.queue:
         settings["queues"] = args.queue
+    if kind == "zendesk":
+        settings["auth"] = args.auth
+        # refreshed tokens go to the keyring (inbox_tui.bootstrap.token_keeper), not here
+        for key in ("refresh_token", "client_secret"):
+            command = getattr(args, f"{key}_command")
+            if command:
+                settings[key] = {"command": command}
     key = "client_secret" if kind == "helpscout" else "token"
     settings[key] = {"command": args.token_command} if args.token_command else _prompt_into_keyring(args.name, key)
     return settings

@@ -18,8 +18,10 @@ Settings (``[accounts.NAME]`` in config.toml, ``connector = "zendesk"``):
 
 Secrets, resolved by the caller through ``resolve_secret`` (keyring or a command — never the
 config file): ``token`` (the OAuth access token, or the API token with ``auth = "token"``);
-for OAuth refresh also ``refresh_token``, ``client_id`` and ``client_secret`` (optional:
-without them an expired access token is an ``AuthError``).
+for OAuth refresh also ``refresh_token`` and ``client_secret`` (optional: without them an
+expired access token is an ``AuthError``). ``client_id`` (the OAuth client's identifier)
+may be a plain string in the settings or a secret reference. A refresh hands the new pair
+to ``client.on_tokens(access, refresh)``; the composition root keeps them in the keyring.
 
 Capabilities: reply, note (private comment), status (open/pending/closed → ``solved``),
 tags (``additional_tags``/``remove_tags``), assign (agent e-mail, id or ``me``).
@@ -46,6 +48,13 @@ def _optional_secret(resolve_secret: Callable[[str], str], key: str) -> str:
         return resolve_secret(key) or ""
     except (KeyError, LookupError, ConfigError):
         return ""
+
+
+def _client_id(settings: Mapping[str, Any], resolve_secret: Callable[[str], str]) -> str:
+    plain = settings.get("client_id")
+    if isinstance(plain, str):
+        return plain.strip()
+    return _optional_secret(resolve_secret, "client_id")
 
 
 def _optional_int(account: str, settings: Mapping[str, Any], key: str, low: int = 1, high: int = 10**15) -> int | None:
@@ -75,7 +84,7 @@ def open_connector(account: str, settings: Mapping[str, Any], resolve_secret: Ca
         auth=auth,
         email=email,
         refresh_token=refresh_token,
-        client_id=_optional_secret(resolve_secret, "client_id") if refresh_token else "",
+        client_id=_client_id(settings, resolve_secret) if refresh_token else "",
         client_secret=_optional_secret(resolve_secret, "client_secret") if refresh_token else "",
         timeout=float(settings.get("timeout", 30)),
     )
