@@ -49,6 +49,7 @@ def detail_json(detail: ConversationDetail, row: QueueRow) -> dict[str, Any]:
             "to": [{"name": a.name, "email": a.email} for a in m.to],
             "date": iso(m.date),
             "subject": m.subject,
+            "message_id": m.message_id,
             "body_text": m.body_text,
             "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in m.attachments],
             "queued": bool(m.op_id) and not m.remote_id,

@@ -16,13 +16,9 @@ status = "pending"
 +++
 Hi {{customer.first_name | there}},
 
-I'm sorry your order is taking longer than it should. I've checked with the carrier: the
-parcel is on its way but was held up at their sorting centre. It should reach you within
-the next 2–3 working days, and the tracking link in your shipping email will update as
-soon as it moves.
+I'm sorry your order is taking longer than it should. I've checked with the carrier: the parcel is on its way but was held up at their sorting centre. It should reach you within the next 2–3 working days, and the tracking link in your shipping email will update as soon as it moves.
 
-If it hasn't arrived by the end of the week, just reply to this message and I'll send a
-replacement straight away — no need to wait on the carrier.
+If it hasn't arrived by the end of the week, just reply to this message and I'll send a replacement straight away — no need to wait on the carrier.
 
 {{agent.name}}
 Marlow & Lane Support
@@ -35,12 +31,9 @@ status = "pending"
 +++
 Hi {{customer.first_name | there}},
 
-thank you for your patience. The carrier has confirmed they cannot locate your parcel, so
-I've sent a replacement today at our cost, by tracked express delivery. You'll get a new
-shipping email with the tracking number within a few hours.
+thank you for your patience. The carrier has confirmed they cannot locate your parcel, so I've sent a replacement today at our cost, by tracked express delivery. You'll get a new shipping email with the tracking number within a few hours.
 
-If the original parcel turns up after all, feel free to keep it or hand it back to the
-carrier — whichever is easier for you.
+If the original parcel turns up after all, feel free to keep it or hand it back to the carrier — whichever is easier for you.
 
 {{agent.name}}
 Marlow & Lane Support
@@ -53,8 +46,7 @@ status = "pending"
 +++
 Hi {{customer.first_name | there}},
 
-I'm sorry — the item you ordered sold out faster than our stock count caught up with. We
-expect new stock in about two weeks. You can either:
+I'm sorry — the item you ordered sold out faster than our stock count caught up with. We expect new stock in about two weeks. You can either:
 
   1. keep the order open, and we ship the day the stock arrives, or
   2. cancel it, and we refund you in full within 3 working days.
@@ -72,8 +64,7 @@ status = "closed"
 +++
 Hi {{customer.first_name | there}},
 
-I've issued a full refund to your original payment method. Depending on your bank it shows
-up within 3–5 working days. You don't need to do anything else.
+I've issued a full refund to your original payment method. Depending on your bank it shows up within 3–5 working days. You don't need to do anything else.
 
 Thanks for shopping with us, and sorry again for the trouble.
 
@@ -88,9 +79,7 @@ status = "pending"
 +++
 Hi {{customer.first_name | there}},
 
-I'm sorry your order arrived damaged — thank you for the photos, they're all I need. A
-replacement is on its way today, and there's no need to send the damaged one back; please
-recycle it.
+I'm sorry your order arrived damaged — thank you for the photos, they're all I need. A replacement is on its way today, and there's no need to send the damaged one back; please recycle it.
 
 {{agent.name}}
 Marlow & Lane Support
@@ -103,9 +92,7 @@ status = "pending"
 +++
 Hi {{customer.first_name | there}},
 
-our payment provider had an outage earlier today, and some card payments were declined or
-shown as pending twice. Any duplicate authorisation is released automatically by your bank
-within 5 working days; you are only charged once.
+our payment provider had an outage earlier today, and some card payments were declined or shown as pending twice. Any duplicate authorisation is released automatically by your bank within 5 working days; you are only charged once.
 
 If your order didn't go through, you can place it again now — checkout is working normally.
 
@@ -119,8 +106,7 @@ status = "closed"
 +++
 Hi {{customer.first_name | there}},
 
-glad that's sorted! I'll close this conversation now; if anything else comes up, just reply
-and it reopens with everything we've discussed.
+glad that's sorted! I'll close this conversation now; if anything else comes up, just reply and it reopens with everything we've discussed.
 
 Have a lovely day,
 {{agent.name}}
@@ -134,9 +120,7 @@ language = "de"
 +++
 Hallo {{customer.first_name | zusammen}},
 
-es tut mir leid, dass Ihre Bestellung länger braucht als angekündigt. Das Paket ist
-unterwegs und sollte Sie in den nächsten 2–3 Werktagen erreichen. Falls nicht, antworten
-Sie einfach auf diese Nachricht, und wir schicken sofort Ersatz.
+es tut mir leid, dass Ihre Bestellung länger braucht als angekündigt. Das Paket ist unterwegs und sollte Sie in den nächsten 2–3 Werktagen erreichen. Falls nicht, antworten Sie einfach auf diese Nachricht, und wir schicken sofort Ersatz.
 
 Viele Grüße
 {{agent.name}}
