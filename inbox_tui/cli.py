@@ -10,7 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from inbox_tui import __version__, bootstrap, cli_accounts, cli_outbox, cli_triage, paths
+from inbox_tui import __version__, bootstrap, cli_accounts, cli_outbox, cli_replies, cli_triage, paths
 from inbox_tui import cli_format as fmt
 from inbox_tui.errors import ConfigError, InboxError
 from inbox_tui.model import Status
@@ -76,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     cli_triage.add_parsers(sub)
 
     sub.add_parser("undo", help="undo the last action while it is still in the outbox")
-    replies = sub.add_parser("replies", help="list canned replies")
+    replies = sub.add_parser("replies", help="list canned replies; `replies stats`: uses and close rate")
+    replies.add_argument("what", nargs="?", choices=["list", "stats"], default="list")
     replies.add_argument("--json", action="store_true")
+    cli_replies.add_parsers(sub)
     return p
 
 
@@ -217,6 +219,8 @@ def _undo(service: InboxService, args: argparse.Namespace) -> int:
 
 
 def _replies(service: InboxService, args: argparse.Namespace) -> int:
+    if args.what == "stats":
+        return cli_replies.replies_stats(service, args.json)
     replies = service.canned_replies()
     if args.json:
         print(json.dumps([{"slug": r.slug, "name": r.name, "shortcut": r.shortcut} for r in replies], ensure_ascii=False))
@@ -238,4 +242,5 @@ _HANDLERS = {
     **cli_triage.HANDLERS,
     "undo": _undo,
     "replies": _replies,
+    "macros": cli_replies.run_macros,
 }
