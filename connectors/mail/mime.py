@@ -230,6 +230,11 @@ class _Body:
             return
         if part.get_payload() is None:
             return
+        if maintype == "multipart":
+            # its boundary never appears: the parser left the whole body as one string
+            self.problems.append("multipart without its boundary; body shown raw")
+            self.texts.append(self._decoded_text(part, "text/plain"))
+            return
         if self._is_body_text(part, ctype, depth):
             self.texts.append(self._decoded_text(part, ctype))
         else:
