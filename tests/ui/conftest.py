@@ -64,3 +64,20 @@ def screen_text(app: InboxApp) -> str:
 
 def notifications(app: InboxApp) -> list[str]:
     return [n.message for n in app._notifications]
+
+
+async def until(pilot: Pilot[object], check: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Pause until ``check()`` is truthy (workers report asynchronously); fail with ``what``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for: {what}\nscreen:\n{screen_text(pilot.app)}")  # type: ignore[arg-type]
+        await pilot.pause(0.02)
+        await pilot.app.workers.wait_for_complete()
+
+
+async def type_text(pilot: Pilot[object], text: str) -> None:
+    """Type like a person: one key per character (newline is Enter, space is space)."""
+    await pilot.press(*["enter" if ch == "\n" else ch for ch in text])

@@ -8,6 +8,7 @@ available; the tests then build the app exactly as the CLI does, through
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -30,6 +31,9 @@ agent_email = "sam@shop.example"
 connector = "maildir"
 path = "{maildir}"
 from = "Shop Support <help@shop.example>"
+send_command = "{python} -m connectors.mail.deliver {maildir}/.Sent"
+save_sent = false
+send_command_files_sent = true
 """
 
 REPLIES = {
@@ -114,7 +118,7 @@ def build_home(home: Path, *, extra: int = 0) -> Path:
     maildir.mkdir(exist_ok=True)
     paths.set_home(home)
     paths.config_file().parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file().write_text(CONFIG.format(maildir=maildir), encoding="utf-8")
+    paths.config_file().write_text(CONFIG.format(maildir=maildir, python=sys.executable), encoding="utf-8")
     replies = paths.replies_dir()
     replies.mkdir(parents=True, exist_ok=True)
     for name, text in REPLIES.items():

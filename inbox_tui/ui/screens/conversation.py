@@ -179,6 +179,7 @@ class ConversationScreen(TriageKeys, ActingScreen):
     def _composed(self, result: str | None) -> None:
         if result == "sent":
             self.notify(f"Reply queued — {shown(self.app, 'global.undo')} to undo", markup=False)
+            self.app.post_message(DataChanged(self.conversation_id))  # status bar, queue row
         self.load(keep_scroll=result != "sent")
 
     def action_canned(self) -> None:
