@@ -269,9 +269,11 @@ def _check_clashes(bindings: dict[str, str], origin: dict[str, tuple[int, str, i
                     continue
                 short, long = sorted((seq, other_seq), key=len)
                 if long[: len(short)] == short:
-                    blame = max((action_id, other), key=lambda a: origin[a][0])
+                    def merged(a: str) -> tuple[int, int]:
+                        return origin[a][0], origin[a][2] or 0
+
+                    first, blame = sorted((other, action_id), key=merged)
                     _, path, line = origin[blame]
-                    first, second = sorted((other, action_id), key=lambda a: origin[a][0])
                     shown = " ".join(short)
                     verb = "bound to both" if len(short) == len(long) else "a prefix shared by"
-                    raise ConfigError(f"key {shown!r} is {verb} {first} and {second}", path=path, line=line)
+                    raise ConfigError(f"key {shown!r} is {verb} {first} and {blame}", path=path, line=line)
