@@ -74,6 +74,8 @@ class SyncProcess:
             on_event(event)
         code = proc.wait()
         drain.join(timeout=2)
+        proc.stdout.close()  # else a ResourceWarning (an error under pytest) when it is collected
+        proc.stderr.close()
         if code != 0 and not outcome.summary and not self._stopped:
             last = next((s.strip() for s in reversed(stderr) if s.strip()), "")
             outcome.error = last or f"the sync ended with exit code {code}"
