@@ -391,6 +391,15 @@ class IngestMixin(StoreBase):
         ).fetchone()
         if old is None or old["id"] == target:
             return
+        # work queued on the merged-away conversation now goes to the one it lives in
+        con.execute(
+            "UPDATE operations SET payload_json = json_set(payload_json, '$.conversation_remote_id', "
+            "(SELECT remote_id FROM conversations WHERE id = ?)) WHERE conversation_id = ? "
+            "AND state NOT IN ('sent', 'cancelled') AND json_extract(payload_json, '$.conversation_remote_id') = ?",
+            (target, old["id"], old_remote),
+        )
+        for table in ("drafts", "rule_runs"):  # keyed by conversation: the target's own row wins
+            con.execute(f"UPDATE OR IGNORE {table} SET conversation_id = ? WHERE conversation_id = ?", (target, old["id"]))
         for table in ("messages", "notes", "operations", "draft_versions"):
             con.execute(f"UPDATE {table} SET conversation_id = ? WHERE conversation_id = ?", (target, old["id"]))
         con.execute(
