@@ -21,6 +21,7 @@ from inbox_tui.service import InboxService
 from inbox_tui.ui.commands import ActionCommands
 from inbox_tui.ui.keys import bind, shown
 from inbox_tui.ui.messages import DataChanged, SyncFinished, SyncProgress, SyncStarted
+from inbox_tui.ui.screens.macro_app import MACRO_BINDINGS, KeyboardMacros, MacroCommands
 from inbox_tui.ui.screens.queue import QueueScreen
 from inbox_tui.ui.sync_runner import SyncProcess
 from inbox_tui.ui.widgets.status_bar import StatusBar, StatusSnapshot
@@ -29,10 +30,10 @@ CLOCK_SECONDS = 60
 RELOAD_DURING_SYNC_SECONDS = 1.5
 
 
-class InboxApp(App[int]):
+class InboxApp(KeyboardMacros, App[int]):
     CSS_PATH = "inbox.tcss"
     TITLE = "inbox"
-    COMMANDS = App.COMMANDS | {ActionCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, MacroCommands}
     BINDINGS = [
         bind("global.quit", "quit"),
         bind("global.help", "help"),
@@ -40,6 +41,7 @@ class InboxApp(App[int]):
         bind("global.palette", "command_palette"),
         bind("global.undo", "undo"),
         bind("global.outbox", "outbox"),
+        *MACRO_BINDINGS,
     ]
 
     def __init__(
@@ -59,7 +61,8 @@ class InboxApp(App[int]):
         self._syncing: str | None = None
         self._sync_process: SyncProcess | None = None
         self._last_sync_reload = 0.0
-        self.set_keymap(keymap.bindings)
+        self.service = self.init_keyboard(service)  # key sequences, macros; records actions
+        self.set_keymap(keymap.single_keys())
 
     # ------------------------------------------------------------------ start / stop
     def on_mount(self) -> None:
@@ -67,6 +70,8 @@ class InboxApp(App[int]):
         self.push_screen(QueueScreen(self.service))
         if self.keymap_error:
             self.notify(self.keymap_error, title="Keymap not loaded", severity="error", timeout=15, markup=False)
+        if self.macro_error:
+            self.notify(self.macro_error, title="Macros not loaded", severity="error", timeout=15, markup=False)
         self.refresh_status()
         self.call_after_refresh(self._after_first_paint)
 

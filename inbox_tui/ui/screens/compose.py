@@ -9,6 +9,7 @@ or ``None``.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -16,6 +17,7 @@ import threading
 from pathlib import Path
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.containers import Vertical
 from textual.content import Content
@@ -29,6 +31,8 @@ from inbox_tui.service import CannedReply, ConversationDetail, InboxService
 from inbox_tui.ui.keys import bind, shown
 
 AUTOSAVE_SECONDS = 0.8
+SHORTCUT = re.compile(r"(?:^|\s);([\w-]+)$")
+"""A canned-reply shortcut code right before the cursor: ``;late``."""
 
 
 class ComposeScreen(ModalScreen[str | None]):
@@ -37,6 +41,7 @@ class ComposeScreen(ModalScreen[str | None]):
         bind("compose.cancel", "cancel"),
         bind("compose.editor", "editor", priority=True),
         bind("compose.canned", "canned", priority=True),
+        bind("compose.expand", "expand", priority=True),
     ]
 
     def __init__(
@@ -191,6 +196,32 @@ class ComposeScreen(ModalScreen[str | None]):
             return
         cid = self.conversation_id
         self.app.push_screen(CannedPicker(replies, lambda body: self.service.render(cid, body)), self._insert_canned)
+
+    def action_expand(self) -> None:
+        """``;late`` + Tab: the shortcut before the cursor becomes its canned reply, rendered
+        for this conversation. Anything else: Tab keeps its usual meaning."""
+        area = self.text_area
+        row, col = area.cursor_location
+        match = SHORTCUT.search(area.document.get_line(row)[:col])
+        if match is None:
+            raise SkipAction()
+        code = match.group(1)
+        try:
+            reply = next((r for r in self.service.canned_replies() if r.shortcut == code), None)
+        except InboxError as exc:
+            self.show_error(str(exc))
+            return
+        if reply is None:
+            self.show_error(f"No canned reply has the shortcut ;{code}")
+            return
+        try:
+            body = self.service.render(self.conversation_id, reply.body)
+            self.show_error("")
+        except PlaceholderError as exc:
+            body = reply.body
+            self.show_error(str(exc))
+        area.replace(body.rstrip("\n"), (row, col - len(code) - 1), (row, col))
+        self.canned = reply.slug
 
     def _insert_canned(self, reply: CannedReply | None) -> None:
         if reply is None:
