@@ -119,12 +119,8 @@ def demo(args: argparse.Namespace) -> int:
 def run_ui(*, keymap: str | None = None, sync: bool = True) -> int:
     config = bootstrap.load_config()
     name = keymap or config.keymap
-    keymap_error: str | None = None
-    try:
-        km = keymap_mod_load(name)
-    except ConfigError as exc:
-        keymap_error = f"{exc} — using the default keymap"
-        km = keymap_mod_load("default", user=False)
+    # a bad keymap file: one line naming file:line, and the last keymap that loaded
+    km, keymap_error = keymap.load_safe(name, paths.user_keymap_file(), paths.data_dir() / "keymap.last-good.json")
     service = bootstrap.build_service(config=config)
     from inbox_tui.ui.app import InboxApp
 
