@@ -33,7 +33,9 @@ sync resumes where it stopped.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import getaddresses
@@ -52,6 +54,8 @@ log = logging.getLogger("connectors.mail.maildir")
 
 BATCH = 250
 """Messages per stored batch: small enough that the queue fills while a first sync runs."""
+PARALLEL_FROM = 1000
+"""New messages from which parsing is spread over the cores."""
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 """Larger files are stored from their first bytes only (headers and the start of the body)."""
 _HEADER_PROBE = 64 * 1024
@@ -166,41 +170,20 @@ class MaildirConnector:
         if removed or changes:
             yield PullBatch(flag_changes=changes, removed=removed, total_hint=total)
         is_sent = name.casefold() == self.settings.sent_folder.casefold()
-        batch = PullBatch(total_hint=total)
-        for remote_id in fresh:
-            message = self._read(folder, ids[remote_id], remote_id, name, is_sent, batch.problems)
-            if message is not None:
-                batch.messages.append(message)
-            if len(batch.messages) >= BATCH:
+        jobs = [
+            [(str(folder), ids[rid].key, ids[rid].subdir, ids[rid].name, ids[rid].letters, rid, name, is_sent, self._me) for rid in fresh[i : i + BATCH]]
+            for i in range(0, total, BATCH)
+        ]
+        for results in _read_chunks(jobs, parallel=total >= PARALLEL_FROM):
+            batch = PullBatch(total_hint=total)
+            for message, problems in results:
+                batch.problems.extend(problems)
+                if message is not None:
+                    batch.messages.append(message)
+            if batch.messages or batch.problems:
                 yield batch
-                batch = PullBatch(total_hint=total)
-                if should_stop():
-                    return
-        if batch.messages or batch.problems:
-            yield batch
-
-    def _read(
-        self, folder: Path, entry: io.Entry, remote_id: str, name: str, is_sent: bool, problems: list[str]
-    ) -> Message | None:
-        path = folder / entry.subdir / entry.name
-        try:
-            raw = _read_capped(path)
-        except FileNotFoundError:
-            current = io.locate(folder, entry.key)  # renamed by another client meanwhile
-            if current is None:
-                return None
-            entry, path = current, folder / current.subdir / current.name
-            try:
-                raw = _read_capped(path)
-            except OSError as exc:
-                problems.append(f"{remote_id}: cannot read ({exc.strerror or exc})")
-                return None
-        except OSError as exc:
-            problems.append(f"{remote_id}: cannot read ({exc.strerror or exc})")
-            return None
-        return parse_message(
-            raw, remote_id=remote_id, folder=name, identity=self._me, sent_folder=is_sent, flags=entry.flags
-        )
+            if should_stop():
+                return
 
     # ------------------------------------------------------------------ reply
     def send_reply(self, reply: OutgoingReply) -> SendResult:
@@ -254,6 +237,65 @@ class MaildirConnector:
                 io.add_flags(folder, key, add=change)
             else:
                 io.add_flags(folder, key, remove=change)
+
+
+Job = tuple[str, str, str, str, str, str, str, bool, frozenset[str]]
+"""(folder, key, subdir, file name, flag letters, remote id, folder name, is Sent, agent addresses)."""
+
+
+def _read_chunks(jobs: list[list[Job]], *, parallel: bool) -> Iterator[list[tuple[Message | None, list[str]]]]:
+    """Parsed chunks in order. A first sync parses on every core (parsing is most of its
+    time); a few new messages are parsed here, where a process pool would cost more."""
+    workers = min(os.cpu_count() or 1, 4)
+    if not parallel or workers < 2 or len(jobs) < 2:
+        for chunk in jobs:
+            yield _read_chunk(chunk)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending = [pool.submit(_read_chunk, chunk) for chunk in jobs[: workers * 2]]
+        following = workers * 2
+        try:
+            while pending:
+                results = pending.pop(0).result()
+                if following < len(jobs):
+                    pending.append(pool.submit(_read_chunk, jobs[following]))
+                    following += 1
+                yield results
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _read_chunk(chunk: list[Job]) -> list[tuple[Message | None, list[str]]]:
+    out: list[tuple[Message | None, list[str]]] = []
+    for folder, key, subdir, file_name, letters, remote_id, name, is_sent, me in chunk:
+        problems: list[str] = []
+        message = _read(Path(folder), io.Entry(key, subdir, file_name, letters), remote_id, name, is_sent, me, problems)
+        out.append((message, problems))
+    return out
+
+
+def _read(
+    folder: Path, entry: io.Entry, remote_id: str, name: str, is_sent: bool, me: frozenset[str], problems: list[str]
+) -> Message | None:
+    path = folder / entry.subdir / entry.name
+    try:
+        raw = _read_capped(path)
+    except FileNotFoundError:
+        current = io.locate(folder, entry.key)  # renamed by another client meanwhile
+        if current is None:
+            return None
+        entry, path = current, folder / current.subdir / current.name
+        try:
+            raw = _read_capped(path)
+        except OSError as exc:
+            problems.append(f"{remote_id}: cannot read ({exc.strerror or exc})")
+            return None
+    except OSError as exc:
+        problems.append(f"{remote_id}: cannot read ({exc.strerror or exc})")
+        return None
+    return parse_message(raw, remote_id=remote_id, folder=name, identity=me, sent_folder=is_sent, flags=entry.flags)
 
 
 def _stamp(folder: Path) -> str:
