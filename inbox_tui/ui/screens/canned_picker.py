@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from inbox_tui import reply_stats
 from inbox_tui.errors import InboxError
 from inbox_tui.service import CannedReply
 from inbox_tui.ui.fuzzy import rank
@@ -40,6 +41,8 @@ class CannedPicker(ModalScreen[CannedReply | None]):
         self.replies = replies
         self.preview = preview
         self.matches: list[CannedReply] = list(replies)
+        self.stats: dict[str, reply_stats.ReplyStats] = {}
+        """Uses and close rate per reply (shown beside each name)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
@@ -52,6 +55,10 @@ class CannedPicker(ModalScreen[CannedReply | None]):
             yield Footer()
 
     def on_mount(self) -> None:
+        try:
+            self.stats = reply_stats.stats(self.app.service)  # one small aggregate query
+        except (InboxError, AttributeError):
+            self.stats = {}
         self._fill()
         self.query_one("#picker-search", Input).focus()
 
@@ -59,7 +66,12 @@ class CannedPicker(ModalScreen[CannedReply | None]):
         options = self.query_one("#picker-list", OptionList)
         options.clear_options()
         for index, reply in enumerate(self.matches):
-            label = Content.assemble(reply.name, (f"  {reply.shortcut}", "dim") if reply.shortcut else "")
+            used = self.stats.get(reply.slug)
+            label = Content.assemble(
+                reply.name,
+                (f"  {reply.shortcut}", "dim") if reply.shortcut else "",
+                (f"\n  {used.label()}", "dim italic") if used and used.uses else "",
+            )
             options.add_option(Option(label, id=str(index)))
         if self.matches:
             options.highlighted = 0
@@ -97,6 +109,8 @@ class CannedPicker(ModalScreen[CannedReply | None]):
             facts.append("adds " + " ".join(f"#{t}" for t in reply.tags))
         if reply.status is not None:
             facts.append(f"sets {reply.status}")
+        if (used := self.stats.get(reply.slug)) and used.uses:
+            facts.append(used.label())
         head = Content.assemble((reply.name, "bold"), ("   " + " · ".join(facts) if facts else "", "dim"), "\n\n")
         try:
             body = Content(self.preview(reply.body))
