@@ -103,3 +103,29 @@ def wait_for(predicate, timeout: float, step: float = 0.002) -> bool:  # type: i
             return True
         time.sleep(step)
     return False
+
+
+def sync(home: Home, timeout: float = 120) -> tuple[int, dict]:  # type: ignore[type-arg]
+    """``inbox sync --progress-json`` to its end: exit code and the final ``done`` event."""
+    import json
+
+    done = home.run("sync", "--progress-json", timeout=timeout)
+    summary: dict = {}  # type: ignore[type-arg]
+    for line in done.stdout.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("event") == "done":
+            summary = event
+    if not summary:
+        raise AssertionError(f"no summary from inbox sync (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.returncode, summary
+
+
+def outbox(home: Home) -> list[dict]:  # type: ignore[type-arg]
+    import json
+
+    done = home.run("outbox", "--json", "--all")
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout))
