@@ -24,6 +24,7 @@ from inbox_tui.ui.messages import DataChanged, SyncFinished, SyncProgress, SyncS
 from inbox_tui.ui.screens.macro_app import MACRO_BINDINGS, KeyboardMacros, MacroCommands
 from inbox_tui.ui.screens.queue import QueueScreen
 from inbox_tui.ui.sync_runner import SyncProcess
+from inbox_tui.ui.terminal_guard import install as install_terminal_guard
 from inbox_tui.ui.widgets.status_bar import StatusBar, StatusSnapshot
 
 CLOCK_SECONDS = 60
@@ -53,6 +54,7 @@ class InboxApp(KeyboardMacros, App[int]):
         sync_on_start: bool = False,
     ) -> None:
         super().__init__()
+        install_terminal_guard(self)  # no control character from mail ever reaches the terminal
         self.service = service
         self.keymap = keymap
         self.keymap_error = keymap_error
