@@ -117,7 +117,8 @@ class ImapTarget:
     account = "mail"
     password = "fault-test-pw"
 
-    def __init__(self) -> None:
+    def __init__(self, *, hang_seconds: float = 30.0) -> None:
+        self.hang_seconds = hang_seconds
         self.workdir = Path(tempfile.mkdtemp(prefix="inbox-faults-imap-"))
         self.dovecot: Any = None
         self.sink: Any = None
@@ -138,13 +139,13 @@ class ImapTarget:
         self.dovecot = start_dovecot(
             self.workdir, DovecotOptions(), users=("agent", CUSTOMER), password=self.password, prepare=prepare
         )
-        self.sink = start_sink(SinkOptions(catch_all=CUSTOMER), dovecot=self.dovecot)
+        self.sink = start_sink(SinkOptions(catch_all=CUSTOMER, hang_seconds=self.hang_seconds), dovecot=self.dovecot)
 
-    def account_table(self, *, timeout: float = 10) -> str:
+    def account_table(self, *, timeout: float = 10, port: int | None = None) -> str:
         return (
             'connector = "imap"\n'
             'host = "127.0.0.1"\n'
-            f"port = {self.dovecot.port}\n"
+            f"port = {port or self.dovecot.port}\n"
             'tls = "none"\n'
             'user = "agent"\n'
             f"password = {secret(self.password)}\n"
