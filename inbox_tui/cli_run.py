@@ -120,7 +120,9 @@ def run_ui(*, keymap: str | None = None, sync: bool = True) -> int:
     config = bootstrap.load_config()
     name = keymap or config.keymap
     # a bad keymap file: one line naming file:line, and the last keymap that loaded
-    km, keymap_error = keymap.load_safe(name, paths.user_keymap_file(), paths.data_dir() / "keymap.last-good.json")
+    from inbox_tui import keymap as keymaps  # the ``keymap`` argument shadows the module here
+
+    km, keymap_error = keymaps.load_safe(name, paths.user_keymap_file(), paths.data_dir() / "keymap.last-good.json")
     service = bootstrap.build_service(config=config)
     from inbox_tui.ui.app import InboxApp
 
