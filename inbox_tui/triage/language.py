@@ -5,7 +5,6 @@ languages. Good enough to route a mail, not a linguistic tool."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 SAMPLE = 800
 
@@ -32,6 +31,10 @@ _STOPWORDS = {
     "it": "il lo la gli e non io lei con una un mio grazie per che sono",
 }
 _STOP = {lang: tuple(words.split()) for lang, words in _STOPWORDS.items()}
+_STOP_INDEX: dict[str, tuple[str, ...]] = {}
+for _lang, _words in _STOP.items():
+    for _word in _words:
+        _STOP_INDEX[_word] = (*_STOP_INDEX.get(_word, ()), _lang)
 _PUNCTUATION = ".,;:!?¿¡\"'()[]«»“”„…-"
 
 
@@ -48,8 +51,14 @@ def detect(text: str) -> str:
         code, best = max(counts.items(), key=lambda item: item[1])
         if best >= max(2, letters * 0.2):
             return code
-    # str.split and a Counter: several times faster than a Unicode word regex here
-    words = Counter(w.strip(_PUNCTUATION) for w in sample.lower().split())
-    scores = {lang: sum(words[w] for w in stop) for lang, stop in _STOP.items()}
+    # one pass of str.split over a word → languages index: several times faster than a
+    # Unicode word regex or a Counter summed per language (rules detect every arrival)
+    scores = dict.fromkeys(_STOP, 0)
+    index = _STOP_INDEX
+    for word in sample.lower().split():
+        langs = index.get(word) or index.get(word.strip(_PUNCTUATION))
+        if langs:
+            for lang in langs:
+                scores[lang] += 1
     lang, hits = max(scores.items(), key=lambda item: item[1])
     return lang if hits >= 2 else ""
