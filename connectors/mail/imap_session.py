@@ -17,9 +17,11 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from imapclient import IMAPClient
+from imapclient.exceptions import ProtocolError
 from imapclient.response_parser import parse_fetch_response
 
 from connectors.mail.imap_conn import CommandRefused, MailSettings, Secrets, close, connect, imap_errors
+from connectors.mail.imap_fetch import read_body_answers
 from connectors.mail.imap_state import UidSet
 from inbox_tui.errors import TransportError
 from inbox_tui.model import clean_line
@@ -224,9 +226,18 @@ class ImapSession:
         carry no UID (unsolicited) are dropped."""
         args = [uids, items] + ([f"({modifiers})"] if modifiers else [])
         _typ, data = self._command(doing, "FETCH", *args)
+        return self._parse_fetch(data, doing)
+
+    def _parse_fetch(self, data: list[Any], doing: str) -> dict[int, dict[bytes, Any]]:
         if data == [None]:
             return {}
-        parsed = parse_fetch_response(data, True, False)
+        try:
+            parsed = parse_fetch_response(data, True, False)
+        except (ValueError, IndexError, TypeError, KeyError, ProtocolError) as exc:
+            self.drop()
+            raise TransportError(
+                f"{self.where} sent an unreadable answer while {doing} ({type(exc).__name__}: {clean_line(str(exc), 160)})"
+            ) from None
         out: dict[int, dict[bytes, Any]] = {}
         for values in parsed.values():
             uid = values.get(b"UID")
@@ -260,10 +271,17 @@ class ImapSession:
         return {uid: tuple(v.get(b"FLAGS", ())) for uid, v in rows.items()}, vanished
 
     def bodies(self, uids: Sequence[int]) -> list[Fetched]:
-        rows = self.fetch(
-            sequence_set(uids), "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])", doing="downloading messages"
-        )
+        doing = "downloading messages"
+        _typ, data = self._command(doing, "FETCH", sequence_set(uids), "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])")
         wanted = set(uids)
+        fast = read_body_answers(data)
+        if fast is not None:
+            seen: dict[int, Fetched] = {}
+            for row in fast:
+                if row.uid in wanted:
+                    seen[row.uid] = Fetched(row.uid, row.flags, row.body, row.internaldate, row.size)
+            return [seen[uid] for uid in sorted(seen)]
+        rows = self._parse_fetch(data, doing)
         out = []
         for uid in sorted(rows):
             if uid not in wanted:
