@@ -31,7 +31,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
@@ -111,6 +111,9 @@ class Fault:
     retry_after: float = 1.0
     delay: float = 0.0
     method: str = ""
+    skip: int = 0
+    """Let this many matching requests through first (a fault in the middle of a paged
+    walk: the first pages answer fine)."""
 
 
 class VendorApp:
@@ -162,13 +165,15 @@ class VendorApp:
         *,
         delay: float = 0.0,
         method: str = "",
+        skip: int = 0,
     ) -> None:
         """Make the next ``times`` requests whose path contains ``path_contains`` (and whose
-        method is ``method``, if given) misbehave as ``kind`` (see the module docstring)."""
+        method is ``method``, if given) misbehave as ``kind`` (see the module docstring),
+        after letting ``skip`` of them through."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
         with self.lock:
-            self.faults.append(Fault(kind, path_contains, times, retry_after, delay, method.upper()))
+            self.faults.append(Fault(kind, path_contains, times, retry_after, delay, method.upper(), skip))
 
     def storm(self, times: int, retry_after: float = 1.0, path_contains: str = "", *, text_every: int = 2) -> None:
         """``times`` × 429; every ``text_every``-th one with a plain-text body."""
@@ -258,10 +263,13 @@ class VendorApp:
     def _take_fault(self, req: Request) -> Fault | None:
         for index, fault in enumerate(self.faults):
             if fault.path_contains in req.path and (not fault.method or fault.method == req.method):
+                if fault.skip > 0:
+                    self.faults[index] = replace(fault, skip=fault.skip - 1)
+                    return None
                 if fault.times <= 1:
                     self.faults.pop(index)
                 else:
-                    self.faults[index] = Fault(fault.kind, fault.path_contains, fault.times - 1, fault.retry_after, fault.delay, fault.method)
+                    self.faults[index] = replace(fault, times=fault.times - 1)
                 return fault
         return None
 
