@@ -1,4 +1,7 @@
-"""``inbox outbox [retry|send-anyway|edit|discard|mark-sent] [ID]``: the journal."""
+"""``inbox outbox [show|retry|send-now|send-anyway|edit|discard|mark-sent] [ID]``: the journal.
+
+``show ID`` prints the operation, its attempt log and — for a conflict — what changed in
+the conversation since the agent acted. ``send-now ID`` makes it due and runs a sync."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from inbox_tui.journal import JournalEntry
 from inbox_tui.model import clean_line
 from inbox_tui.service import InboxService
 
-ACTIONS = ("list", "retry", "send-anyway", "edit", "discard", "mark-sent")
+ACTIONS = ("list", "show", "retry", "send-now", "send-anyway", "edit", "discard", "mark-sent")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,6 +43,15 @@ def run(service: InboxService, args: argparse.Namespace) -> int:
         return 0
     if not args.op:
         raise ConfigError(f"`inbox outbox {args.action}` needs an operation ID (see `inbox outbox`)")
+    if args.action == "show":
+        return _show(service, args.op, as_json=args.json)
+    if args.action == "send-now":
+        op = journal.send_now(args.op)
+        from inbox_tui.cli_run import sync
+
+        sync(op.account, progress_json=False)
+        print(f"{op.id[:8]} is now {service.store.operation(op.id).state}.")
+        return 0
     if args.action == "retry":
         op = journal.retry(args.op)
     elif args.action == "send-anyway":
@@ -56,6 +68,31 @@ def run(service: InboxService, args: argparse.Namespace) -> int:
         body = sys.stdin.read() if args.body_file == "-" else _read(args.body_file)
         op = journal.edit(args.op, body)
     print(f"{op.id[:8]} is now {op.state}; the next `inbox sync` takes it from here.")
+    return 0
+
+
+def _show(service: InboxService, op_id: str, *, as_json: bool) -> int:
+    journal = service.journal
+    (entry,) = [e for e in journal.entries(include_done=True) if e.operation.id == journal.resolve_id(op_id)]
+    changes = journal.changes_since(entry.operation.id)
+    log = service.store.op_log(entry.operation.id)
+    if as_json:
+        print(fmt.dumps({
+            **fmt.op_json(entry.operation), "subject": entry.subject, "summary": entry.summary,
+            "actions": list(entry.actions), "log": log,
+            "changes": [{"when": fmt.iso(c.when), "who": c.who, "what": c.what, "text": c.text} for c in changes],
+        }))  # fmt: skip
+        return 0
+    print(table([entry]))
+    print(f"  subject: {clean_line(entry.subject, 100)}")
+    for row in log:
+        print(f"  {row['at'][:19]}  {row['event']:<12} {clean_line(row['detail'], 90)}")
+    if changes:
+        print("\nWhat changed since you acted:")
+        for c in changes:
+            print(f"  {fmt.iso(c.when)[:16]}  {c.who} {c.what}:")
+            for line in c.text.splitlines():
+                print(f"      {line}")
     return 0
 
 

@@ -5,10 +5,11 @@ left, discard it, or settle an unconfirmed send by hand."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from connectors.base import OutgoingReply
 from inbox_tui.errors import InboxError
-from inbox_tui.model import OpKind, Operation, OpState, clean_text
+from inbox_tui.model import Direction, OpKind, Operation, OpState, clean_line, clean_text
 from inbox_tui.store import Store
 
 
@@ -23,12 +24,23 @@ class JournalEntry:
     summary: str
     """One line: what the operation does (reply text start, new status, tags)."""
     actions: tuple[str, ...]
-    """What the agent can do with it now: retry, send_anyway, edit, discard, mark_sent."""
+    """What the agent can do with it now: retry, send_now, send_anyway, edit, discard, mark_sent."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something that happened in the conversation after the agent acted (a conflict's why)."""
+
+    when: datetime
+    who: str
+    what: str
+    """``"wrote"``, ``"replied"``, ``"added a note"``."""
+    text: str
 
 
 ALLOWED: dict[OpState, tuple[str, ...]] = {
-    OpState.PENDING: ("edit", "discard"),
-    OpState.FAILED: ("retry", "edit", "discard"),
+    OpState.PENDING: ("send_now", "edit", "discard"),
+    OpState.FAILED: ("retry", "send_now", "edit", "discard"),
     OpState.CONFLICT: ("send_anyway", "edit", "discard"),
     OpState.UNCONFIRMED: ("mark_sent", "retry", "discard"),
     OpState.SENDING: (),
@@ -55,13 +67,13 @@ class Journal:
         return out
 
     def _require(self, op_id: str, action: str) -> Operation:
-        op = self.store.operation(self._resolve_id(op_id))
+        op = self.store.operation(self.resolve_id(op_id))
         if action not in ALLOWED[op.state] or (action == "edit" and op.kind not in (OpKind.REPLY, OpKind.NOTE)):
             raise JournalError(f"a {op.state} {op.kind} operation cannot be {action.replace('_', ' ')}ed"
                                if action != "send_anyway" else f"a {op.state} operation has nothing to send anyway")
         return op
 
-    def _resolve_id(self, op_id: str) -> str:
+    def resolve_id(self, op_id: str) -> str:
         """Accept a unique prefix (the CLI shows 8 characters)."""
         matches = [o.id for o in self.store.operations(states=[s.value for s in OpState]) if o.id.startswith(op_id)]
         if len(matches) != 1:
@@ -72,6 +84,33 @@ class Journal:
         op = self._require(op_id, "retry")
         self.store.set_op_state(op.id, OpState.PENDING, error="retry asked by the agent")
         return self.store.operation(op.id)
+
+    def send_now(self, op_id: str) -> Operation:
+        """Make it due at once (a failed one back to pending); the caller starts a sync."""
+        op = self._require(op_id, "send_now")
+        if op.state is OpState.FAILED:
+            self.store.set_op_state(op.id, OpState.PENDING, error="send now asked by the agent")
+        return self.store.operation(op.id)
+
+    def changes_since(self, op_id: str) -> list[Change]:
+        """What arrived in the conversation after the agent made ``op_id`` (oldest first):
+        messages stored after the operation's own queued message (or dated after it was
+        made), and notes by others. Shown beside the draft of a conflict."""
+        op = self.store.operation(self.resolve_id(op_id))
+        messages = self.store.messages(op.conversation_id)
+        own = [m.id for m in messages if m.op_id == op.id]
+        changes: list[Change] = []
+        for m in messages:
+            if m.op_id:
+                continue  # queued by this agent, not news
+            if (own and m.id > own[0]) or (not own and m.date > op.created_at):
+                inbound = m.direction is Direction.IN
+                who = clean_line(m.sender.display, 80)
+                changes.append(Change(m.date, who, "wrote" if inbound else "replied", _excerpt(m.body_text)))
+        for n in self.store.notes(op.conversation_id):
+            if n.remote_id and n.created_at > op.created_at:
+                changes.append(Change(n.created_at, clean_line(n.author, 80), "added a note", _excerpt(n.body)))
+        return sorted(changes, key=lambda c: c.when)
 
     def send_anyway(self, op_id: str) -> Operation:
         """After a conflict the agent has seen the news: send against the current view."""
@@ -119,6 +158,11 @@ def summarize(op: Operation) -> str:
     if op.kind is OpKind.READ:
         return "mark read" if p.get("read", True) else "mark unread"
     return str(op.kind)
+
+
+def _excerpt(text: str, lines: int = 6, width: int = 200) -> str:
+    kept = [clean_line(x, width) for x in clean_text(text).splitlines() if x.strip()][:lines]
+    return "\n".join(kept)
 
 
 def _first_line(text: str, limit: int = 80) -> str:
