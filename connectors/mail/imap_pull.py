@@ -15,7 +15,9 @@ Per folder:
    when the message count says something went.
 5. New mail: ``UID FETCH n:* (UID RFC822.SIZE)`` (the ``n:*`` quirk filtered), then
    bodies in chunks (≤ ``CHUNK_MESSAGES`` messages, ≤ ``CHUNK_BYTES``), one PullBatch per
-   chunk with the cursor advanced past it, parsed on the second core for big pulls.
+   chunk with the cursor advanced past it, parsed on the second core for big pulls (a
+   small first chunk inline, so the queue fills while the worker starts; then chunk k is
+   parsed while k+1 downloads and k-1 is stored).
 
 A chunk that fails (connection dropped mid-FETCH, a literal whose size lies, garbage) is
 retried on a fresh connection in halves until the bad message is isolated; that one is
@@ -45,6 +47,9 @@ from inbox_tui.model import FlagChange, Message, PullBatch
 log = logging.getLogger("connectors.mail.imap")
 
 CHUNK_MESSAGES = 300
+FIRST_CHUNK = 50
+"""A big first sync stores this many first, parsed inline, so the queue is not empty
+while the parse worker starts."""
 CHUNK_BYTES = 24 * 1024 * 1024
 MAX_RECONNECTS = 60
 KNOWN_LOOKUP = 500
@@ -175,13 +180,12 @@ class FolderPull:
         if not todo:
             return True
         parser = self.ctx.parser
-        if parser.use_pool(len(todo)):
-            parser.start()
+        pooled = parser.use_pool(len(todo))
         job = ParseJob(self.folder, self.ctx.identity, self.ctx.is_sent(self.folder))
         pending: deque[_Pending] = deque()
         failure: ConnectorError | None = None
         stopped = False
-        for chunk in _chunks(todo):
+        for chunk in _chunks(todo, first=FIRST_CHUNK if pooled else CHUNK_MESSAGES):
             if self.ctx.should_stop():
                 stopped = True
                 break
@@ -195,7 +199,11 @@ class FolderPull:
                 f"{self.folder} UID {f.uid}: the server sent no body for this message" for f in fetched if f.body is None
             ]
             pending.append(_Pending(chunk, job, items, parser.submit(job, items), problems))
-            while len(pending) >= (2 if parser.pooled else 1):
+            if pooled and not parser.pooled:
+                # the small first chunk was parsed inline and is stored at once (the queue
+                # shows mail while the worker process still starts); the rest goes to it
+                parser.start()
+            while pending and (isinstance(pending[0].future, Done) or len(pending) >= 2):
                 yield self._batch(state, pending.popleft(), total=len(todo))
         while pending:
             yield self._batch(state, pending.popleft(), total=len(todo))
@@ -283,13 +291,16 @@ class _Pending:
     problems: list[str]
 
 
-def _chunks(todo: list[tuple[int, int]]) -> Iterator[list[int]]:
+def _chunks(todo: list[tuple[int, int]], first: int = CHUNK_MESSAGES) -> Iterator[list[int]]:
+    """UIDs in chunks of at most ``CHUNK_MESSAGES`` / ``CHUNK_BYTES``; the first chunk at
+    most ``first`` messages."""
     chunk: list[int] = []
     size = 0
+    limit = first
     for uid, length in todo:
-        if chunk and (len(chunk) >= CHUNK_MESSAGES or size + length > CHUNK_BYTES):
+        if chunk and (len(chunk) >= limit or size + length > CHUNK_BYTES):
             yield chunk
-            chunk, size = [], 0
+            chunk, size, limit = [], 0, CHUNK_MESSAGES
         chunk.append(uid)
         size += length
     if chunk:

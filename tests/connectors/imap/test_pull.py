@@ -198,3 +198,25 @@ def test_missing_folder_is_a_problem_not_a_failure(mailbox: Mailbox, store: Memo
     store.sync(mailbox.connector(folders=["INBOX", "Nope"]))
     assert store.by_subject("Still here")
     assert any("Nope" in p for p in store.problems)
+
+
+def test_big_pull_parses_on_the_worker_after_a_small_inline_first_batch(mailbox: Mailbox, store: MemoryStore, monkeypatch) -> None:
+    from connectors.mail import imap_parse
+
+    monkeypatch.setattr(imap_parse, "POOL_THRESHOLD", 5)
+    monkeypatch.setattr(imap_pull, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(imap_pull, "CHUNK_MESSAGES", 3)
+    for n in range(10):
+        mailbox.deliver(mail(f"Pooled {n}", f"Größe {n}"))
+    connector = mailbox.connector()
+    started: list[bool] = []
+    real_start = imap_parse.Parser.start
+    monkeypatch.setattr(imap_parse.Parser, "start", lambda self: (started.append(True), real_start(self))[1])
+
+    batches = [b for b in store.sync(connector) if b.messages]
+
+    assert started, "the worker process was used"
+    assert [len(b.messages) for b in batches] == [2, 3, 3, 2]
+    assert sorted(m.subject for m in store.messages.values()) == [f"Pooled {n}" for n in range(10)]
+    assert store.by_subject("Pooled 7").body_text == "Größe 7"
+    assert store.cursor["folders"]["INBOX"]["uidnext"] == 11
