@@ -23,7 +23,7 @@ from inbox_tui.ui.keys import bind, shown
 from inbox_tui.ui.messages import DataChanged, SyncFinished, SyncProgress, SyncStarted
 from inbox_tui.ui.screens.macro_app import MACRO_BINDINGS, KeyboardMacros, MacroCommands
 from inbox_tui.ui.screens.queue import QueueScreen
-from inbox_tui.ui.sync_runner import SyncProcess
+from inbox_tui.ui.sync_runner import AutoFlush, SyncProcess
 from inbox_tui.ui.terminal_guard import install as install_terminal_guard
 from inbox_tui.ui.widgets.status_bar import StatusBar, StatusSnapshot
 
@@ -63,6 +63,8 @@ class InboxApp(KeyboardMacros, App[int]):
         self._syncing: str | None = None
         self._sync_process: SyncProcess | None = None
         self._last_sync_reload = 0.0
+        self.auto_flush = AutoFlush(self.set_timer, self._flush_due, self.action_sync)
+        """Offline is normal: the outbox flushes by itself, backing off while offline."""
         self.service = self.init_keyboard(service)  # key sequences, macros; records actions
         self.set_keymap(keymap.single_keys())
 
@@ -80,8 +82,13 @@ class InboxApp(KeyboardMacros, App[int]):
     def _after_first_paint(self) -> None:
         self._refresh_clocks()
         self.set_interval(CLOCK_SECONDS, self._refresh_clocks)
+        self.auto_flush.arm()
         if self.sync_on_start:
             self.action_sync()
+
+    def _flush_due(self) -> bool:
+        info = self.service.status_info()
+        return self._sync_process is None and bool(info.pending_ops or info.problem)
 
     def on_unmount(self) -> None:
         if self._sync_process is not None:
@@ -168,6 +175,7 @@ class InboxApp(KeyboardMacros, App[int]):
     def _sync_finished(self, event: SyncFinished) -> None:
         self._sync_process = None
         self._syncing = None
+        self.auto_flush.sync_finished(offline=bool(event.error or event.summary.get("offline")))
         self.post_message(DataChanged(origin="sync"))
         if event.busy:
             self.notify("Another sync is running for this inbox", markup=False)

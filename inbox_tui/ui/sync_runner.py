@@ -90,3 +90,63 @@ class SyncProcess:
                 self.proc.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+@dataclass
+class Backoff:
+    """Seconds until the next automatic flush: ``base`` while syncs succeed, doubling up to
+    ``cap`` while an account stays unreachable (30 s, 1, 2, 4, 8 min, then every 10 min)."""
+
+    base: float = 30.0
+    cap: float = 600.0
+    delay: float = 30.0
+
+    def succeeded(self) -> float:
+        self.delay = self.base
+        return self.delay
+
+    def failed(self) -> float:
+        wait = self.delay
+        self.delay = min(self.delay * 2, self.cap)
+        return wait
+
+
+class AutoFlush:
+    """Keeps one timer armed while there is something to flush or an account is offline;
+    when it fires and no sync runs, it starts one (``start``). The sync key works as ever:
+    its outcome resets or extends the back-off the same way."""
+
+    def __init__(
+        self,
+        set_timer: Callable[[float, Callable[[], None]], Any],
+        due: Callable[[], bool],
+        start: Callable[[], None],
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.set_timer = set_timer
+        self.due = due
+        self.start = start
+        self.backoff = backoff or Backoff()
+        self.timer: Any = None
+        self.next_in: float | None = None
+        """Seconds the armed timer was set for (shown/tested)."""
+
+    def arm(self, delay: float | None = None) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+        self.next_in = self.backoff.delay if delay is None else delay
+        self.timer = self.set_timer(self.next_in, self._fire)
+
+    def _fire(self) -> None:
+        self.timer = None
+        try:
+            due = self.due()
+        except Exception:  # noqa: BLE001 - a busy cache must not stop the schedule
+            due = True
+        if due:
+            self.start()
+        else:
+            self.arm()
+
+    def sync_finished(self, *, offline: bool) -> None:
+        self.arm(self.backoff.failed() if offline else self.backoff.succeeded())
