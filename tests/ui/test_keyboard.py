@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from inbox_tui import keymap, macros, paths
+from inbox_tui import bootstrap, keymap, macros, paths
 from inbox_tui.model import OpKind, Status
+from inbox_tui.ui.app import InboxApp
 from inbox_tui.ui.screens.compose import ComposeScreen
 from inbox_tui.ui.screens.conversation import ConversationScreen
 from inbox_tui.ui.screens.queue import QueueScreen
@@ -127,11 +128,7 @@ async def test_bad_user_keymap_starts_on_the_last_good_one(make_app: AppFactory,
     user.write_text('[queue]\ndown = "n"\nsideways = "s"\n', encoding="utf-8")
     km, error = keymap.load_safe("vim", user, last_good)
     assert error is not None
-    app = make_app()
-    app.keymap, app.keymap_error = km, error  # what `inbox` does at start
-    app.sequencer.keymap = km
-    app.sequencer.set_macro_keys({})
-    app.set_keymap(km.single_keys())
+    app = InboxApp(bootstrap.build_service(home), km, keymap_error=error)  # what `inbox` does at start
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
@@ -157,12 +154,12 @@ async def test_shortcut_expands_in_compose(make_app: AppFactory) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         first = app.screen.queue.ids[0]
-        await press(pilot, ["enter", "r", *"Hello", "enter", "semicolon", *"late", "tab"])
+        await press(pilot, ["enter", "r", *"Hello", "space", *"there", "enter", "semicolon", *"late", "tab"])
         compose = app.screen
         assert isinstance(compose, ComposeScreen)
         text = compose.text_area.text
         name = app.service.conversation(first).conversation.customer.first_name
-        assert text.startswith(f"Hello\nHi {name},") and ";late" not in text and "{{" not in text
+        assert text.startswith(f"Hello there\nHi {name},") and ";late" not in text and "{{" not in text
         assert compose.canned == "late-delivery"
         await press(pilot, ["enter", "semicolon", *"nope", "tab"])
         assert "No canned reply has the shortcut ;nope" in screen_text(app)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox_tui import keymap
+from inbox_tui import config, keymap
 from inbox_tui.actions import ACTIONS
 from inbox_tui.errors import ConfigError
 
@@ -72,3 +72,13 @@ def test_bad_user_file_falls_back_to_the_last_good_keymap(tmp_path: Path) -> Non
     last.write_text("{not json", encoding="utf-8")
     km, error = keymap.load_safe("vim", user, last)
     assert km.name == "default" and error is not None and "default keymap" in error
+
+
+def test_config_picks_the_base_keymap(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[app]\nkeymap = "emacs"\n', encoding="utf-8")
+    chosen = config.load(path).keymap
+    km, error = keymap.load_safe(chosen, tmp_path / "keymap.toml", None)
+    assert error is None and km.name == "emacs" and km.keys_for("global.palette") == ["alt+x"]
+    km, error = keymap.load_safe("dvorak", None, None)
+    assert km.name == "default" and error is not None and "unknown keymap 'dvorak'" in error
