@@ -63,6 +63,7 @@ class RecordingService:
     def __init__(self, service: Any, recorder: Recorder) -> None:
         self._service = service
         self.recorder = recorder
+        self._templates: dict[int, tuple[str, str]] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._service, name)
@@ -71,9 +72,19 @@ class RecordingService:
     def wrapped(self) -> Any:
         return self._service
 
+    def render(self, conversation_id: int, template: str) -> str:
+        rendered = self._service.render(conversation_id, template)
+        if self.recorder.recording:
+            self._templates[conversation_id] = (template, rendered)
+        return rendered
+
     def reply(self, conversation_id: int, body: str, *, canned: str | None = None, **kw: Any) -> Any:
         result = self._service.reply(conversation_id, body, canned=canned, **kw)
-        self.recorder.add(Step("canned", canned) if canned else Step("reply", body))
+        if canned:
+            self.recorder.add(Step("canned", canned))
+        else:  # keep the {{placeholders}} the agent typed, not this customer's values
+            template, rendered = self._templates.pop(conversation_id, (body, body))
+            self.recorder.add(Step("reply", template if rendered == body else body))
         return result
 
     def set_tags(self, conversation_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Any:

@@ -73,6 +73,9 @@ SCREEN_CONTEXT = {
     "ComposeScreen": "compose",
     "CannedPicker": "picker",
     "TagScreen": "picker",
+    "MacroPicker": "picker",
+    "MacroPreview": "picker",
+    "MacroSave": "picker",
 }
 """Which keymap context a screen class plays (by name: ``ui.keys`` imports no screen)."""
 

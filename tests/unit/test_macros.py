@@ -228,3 +228,15 @@ def test_recording_watches_actions_and_replays_on_another_customer(service: Inbo
     assert p.reply is not None and p.reply.startswith("Hi Erik,")  # not Bob's rendered text
     macros.apply(service, p)
     assert service.conversation(other).conversation.status is Status.CLOSED
+
+
+def test_a_typed_reply_is_recorded_with_its_placeholders(service: InboxService) -> None:
+    recorder = Recorder()
+    svc = RecordingService(service, recorder)
+    first = conv_id(service, "Refund for a damaged mug")
+    recorder.start()
+    template = "Hello {{customer.first_name}}, done."
+    svc.reply(first, svc.render(first, template))  # what the compose box does
+    assert recorder.stop() == [Step("reply", template)]
+    other = conv_id(service, "Size exchange for the rain jacket")
+    assert macros.plan(service, recorder.steps(), other).reply == "Hello Erik, done."
