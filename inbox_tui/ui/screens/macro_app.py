@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from textual import events
+from textual.actions import SkipAction
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.widgets import Input, TextArea
@@ -123,7 +124,8 @@ class KeyboardMacros:
         self.macro_desk.save_dialog()
 
     def action_mark(self) -> None:
-        self.macro_desk.mark()
+        if not self.macro_desk.mark():
+            raise SkipAction()  # Space keeps its meaning outside the queue
 
 
 class MacroCommands(Provider):

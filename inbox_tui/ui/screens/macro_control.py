@@ -181,18 +181,20 @@ class MacroControl:
         return None
 
     # ------------------------------------------------------------------ marks
-    def mark(self) -> None:
+    def mark(self) -> bool:
+        """Toggle the queue row under the cursor; False outside the queue (the key is not ours)."""
         from inbox_tui.ui.screens.queue import QueueScreen
 
         screen = self.app.screen
         if not isinstance(screen, QueueScreen):
-            return
+            return False
         row = screen.queue.row(screen.queue.cursor)
         if row is None:
-            return
+            return True
         if self.marked.pop(row.id, None) is None:
             self.marked[row.id] = row.subject
         run = shown(self.app, "global.macro_run")
         n = len(self.marked)
         self.app.notify(f"{n} marked — {run} runs a macro on them" if n else "No conversation marked", markup=False)
         screen.queue.action_cursor_down()
+        return True
