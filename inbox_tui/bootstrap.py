@@ -37,6 +37,9 @@ class ConnectorKind:
     """Flags the connector only settles when it connects (IMAP tags need keyword support,
     RT tags a ``Tags`` custom field). Until the first sync they count as present; after
     it, what the connector declared is remembered (:func:`upstream_of`)."""
+    rotates: bool = False
+    """Its client hands out new OAuth tokens (``client.on_tokens``) that are kept in the
+    keyring and preferred over the configured ones (:func:`token_keeper`)."""
 
 
 CAPABILITY_FLAGS = ("reply", "note", "status", "tags", "assign", "snooze", "read")
@@ -45,8 +48,8 @@ REGISTRY: dict[str, ConnectorKind] = {
     "maildir": ConnectorKind("connectors.mail.maildir", frozenset({"reply", "read"})),
     "imap": ConnectorKind("connectors.mail.imap", frozenset({"reply", "read", "tags"}), frozenset({"tags"})),
     "rt": ConnectorKind("connectors.rt", _HELPDESK, frozenset({"tags"})),
-    "zendesk": ConnectorKind("connectors.zendesk", _HELPDESK),
-    "helpscout": ConnectorKind("connectors.helpscout", _HELPDESK),
+    "zendesk": ConnectorKind("connectors.zendesk", _HELPDESK, rotates=True),
+    "helpscout": ConnectorKind("connectors.helpscout", _HELPDESK, rotates=True),
     "freshdesk": ConnectorKind("connectors.freshdesk", _HELPDESK),
 }
 
@@ -133,18 +136,20 @@ def connector_opener(config: AppConfig) -> Callable[[str], Connector]:
             raise ConfigError(f"no account named {name!r}", path=str(config.path))
         module = importlib.import_module(REGISTRY[acct.connector].module)
 
+        rotates = REGISTRY[acct.connector].rotates
+
         def resolve_secret(key: str) -> str:
-            if key not in acct.settings:
-                raise ConfigError(f"accounts.{name}.{key} is not set", path=str(config.path))
-            if key in ROTATED_SECRETS:
-                rotated = _rotated_secret(name, key, acct.settings[key])
+            if rotates and key in ROTATED_SECRETS:
+                rotated = _rotated_secret(name, key, acct.settings.get(key))
                 if rotated:
                     return rotated
+            if key not in acct.settings:
+                raise ConfigError(f"accounts.{name}.{key} is not set", path=str(config.path))
             return secrets.resolve(acct.settings[key], label=f"{config.path}: accounts.{name}.{key}")
 
         connector: Connector = module.open_connector(name, acct.settings, resolve_secret)
         client = getattr(connector, "client", None)
-        if client is not None and hasattr(client, "on_tokens"):
+        if rotates and client is not None and hasattr(client, "on_tokens"):
             client.on_tokens = token_keeper(name, acct.settings)
         if REGISTRY[acct.connector].learned:
             _remember_capabilities(name, connector)

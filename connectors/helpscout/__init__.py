@@ -14,6 +14,11 @@ Settings (``[accounts.NAME]`` in config.toml, ``connector = "helpscout"``):
 ``email``, ``name`` optional: your identity as shown in the inbox.
 ``timeout``        optional: seconds per HTTP request (default 30).
 
+Secrets: ``client_secret``; and optionally ``token``, an access token kept from an earlier
+run (the composition root keeps each new one in the keyring through ``client.on_tokens``),
+so a sync does not ask for a new token every time. Without it, or when it has expired, the
+connector takes one with the client credentials.
+
 Capabilities: reply, note, status (active/pending/closed), tags (read-modify-write, see
 ``HelpScoutConnector.set_tags``), assign (by e-mail or user id). Snooze is not pushed.
 """
@@ -33,6 +38,13 @@ __all__ = ["HelpScoutConnector", "open_connector"]
 DEFAULT_URL = "https://api.helpscout.net"
 
 
+def _kept_token(resolve_secret: Callable[[str], str]) -> str:
+    try:
+        return resolve_secret("token") or ""
+    except (KeyError, LookupError, ConfigError):
+        return ""
+
+
 def open_connector(
     account: str, settings: Mapping[str, Any], resolve_secret: Callable[[str], str]
 ) -> HelpScoutConnector:
@@ -49,7 +61,11 @@ def open_connector(
     if user_id is not None and not str(user_id).strip().isdigit():
         raise ConfigError(f"accounts.{account}.user_id must be a number (your Help Scout user id)")
     client = HelpScoutClient(
-        url, client_id, resolve_secret("client_secret"), timeout=float(settings.get("timeout", 30))
+        url,
+        client_id,
+        resolve_secret("client_secret"),
+        timeout=float(settings.get("timeout", 30)),
+        access_token=_kept_token(resolve_secret),
     )
     identity = Address(str(settings.get("email") or ""), str(settings.get("name") or account))
     return HelpScoutConnector(

@@ -16,7 +16,7 @@ come from ``connectors._http``; this module adds what is Help Scout's own:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -57,11 +57,16 @@ class HelpScoutClient:
         *,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        access_token: str = "",
+        on_tokens: Callable[[str, str], None] | None = None,
     ) -> None:
+        """``access_token``: one kept from an earlier run (tried first; a 401 fetches a new
+        one). ``on_tokens(access, "")`` hears of every new token so the caller can keep it."""
         self.base = url.rstrip("/")
         self.client_id = client_id
         self._secret = client_secret
-        self._auth = BearerAuth("")
+        self._auth = BearerAuth(access_token)
+        self.on_tokens = on_tokens
         self.http = make_client(
             self.base,
             auth=self._auth,
@@ -99,6 +104,8 @@ class HelpScoutClient:
         if not isinstance(token, str) or not token:
             raise TransportError("Help Scout's token endpoint answered without an access_token")
         self._auth.token = token
+        if self.on_tokens is not None:
+            self.on_tokens(token, "")
 
     def call(self, method: str, path: str, *, idempotent: bool | None = None, **kwargs: Any) -> httpx.Response:
         """One API request (a token first if there is none yet; a new one once on 401)

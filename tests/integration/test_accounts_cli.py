@@ -189,3 +189,28 @@ def test_refreshed_zendesk_tokens_go_to_the_keyring_never_the_config(tmp_path: P
         assert len(state.requests("POST", "/oauth/tokens")) == before + 1
     finally:
         server.stop()
+
+
+def test_help_scout_access_token_is_kept_in_the_keyring_between_syncs(tmp_path: Path) -> None:
+    state = HelpScoutState()
+    server = state.serve(0)
+    try:
+        state.add_conversation("Keep my token", "k@customer.example", [("customer", "hello")])
+        inbox = Inbox(tmp_path / "home", tmp_path / "keyring.json")
+        inbox.run(
+            "account", "add", "helpscout", "hs", "--url", server.url, "--mailbox", "1",
+            "--client-id", hs_server.CLIENT_ID, "--token-command", secret_command(tmp_path, hs_server.CLIENT_SECRET),
+        )  # fmt: skip
+        inbox.sync("hs")
+        assert len(state.requests("POST", "/oauth2/token")) == 1
+        kept = inbox.keyring().get("inbox-tui/hs/token")
+        assert kept and kept not in (inbox.home / "config.toml").read_text()
+
+        inbox.sync("hs")  # the kept token: no new one
+        assert len(state.requests("POST", "/oauth2/token")) == 1
+        state.expire_tokens()
+        inbox.sync("hs")  # 401 → one new token, kept in its place
+        assert len(state.requests("POST", "/oauth2/token")) == 2
+        assert inbox.keyring()["inbox-tui/hs/token"] != kept
+    finally:
+        server.stop()
