@@ -11,7 +11,8 @@ alternates, each in a fresh target:
 1. the real sync (``inbox_tui.cli_run.run_sync``: IMAP connector → store with FTS →
    triage rules) in its own process, into a fresh home;
 2. the same again with nothing changed (a new process, the stored cursor);
-3. ``mbsync`` (isync, default ``FSync yes``) into a fresh Maildir; then again unchanged.
+3. ``mbsync`` (isync, default ``FSync yes``) into a fresh Maildir; then again unchanged;
+   then, for reference, a first sync with ``FSync no`` (how much of mbsync is fsync).
 
 Wall time is the whole process; "engine" is the time inside ``run_sync`` (imports and
 interpreter start excluded); peak memory is the summed RSS of the process and its
@@ -184,12 +185,12 @@ def drive(home: Path) -> None:
     }), flush=True)
 
 
-def mbsync_rc(parent: Path, port: int) -> tuple[Path, Path]:
+def mbsync_rc(parent: Path, port: int, *, fsync: bool = True) -> tuple[Path, Path]:
     target = Path(tempfile.mkdtemp(dir=parent, prefix="mbsync-"))
     (target / "mail").mkdir()
     rc = target / "mbsyncrc"
     rc.write_text(
-        f"IMAPAccount bench\nHost 127.0.0.1\nPort {port}\nUser {USER}\nPass {PASSWORD}\nSSLType None\n"
+        ("" if fsync else "FSync no\n\n") + f"IMAPAccount bench\nHost 127.0.0.1\nPort {port}\nUser {USER}\nPass {PASSWORD}\nSSLType None\n"
         "AuthMechs LOGIN\n\n"
         "IMAPStore remote\nAccount bench\n\n"
         f"MaildirStore local\nPath {target}/mail/\nInbox {target}/mail/INBOX\n\n"
@@ -266,7 +267,10 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="inbox-bench-imap-"))
     workdir.chmod(0o755)  # Dovecot's own users must reach its directory below
     server = start_server(corpus, workdir / "dovecot")
-    names = ("first", "first_engine", "first_batch", "first_rss", "again", "again_engine", "mb_first", "mb_rss", "mb_again")
+    names = (
+        "first", "first_engine", "first_batch", "first_batch_engine", "first_rss", "again", "again_engine",
+        "mb_first", "mb_rss", "mb_again", "mb_nofsync",
+    )
     series = {name: Series() for name in names}
     try:
         scratch = workdir / "targets"
@@ -292,11 +296,16 @@ def main() -> None:
             series["mb_rss"].add(mb_first.peak_rss / 1e6)
             series["mb_again"].add(mb_again.wall)
             shutil.rmtree(target)
+            target, rc = mbsync_rc(scratch, server.port, fsync=False)
+            mb_nofsync = mbsync(rc)
+            series["mb_nofsync"].add(mb_nofsync.wall)
+            shutil.rmtree(target)
+            series["first_batch_engine"].add(result["first_batch"])
             print(
                 f"run {run + 1}: inbox first {first.wall:.1f} s (engine {result['engine']:.1f} s, first batch "
                 f"{first.first_event or float('nan'):.2f} s, peak {first.peak_rss / 1e6:.0f} MB), again {again.wall:.2f} s "
                 f"(engine {result_again['engine']:.3f} s) | mbsync first {mb_first.wall:.1f} s "
-                f"(peak {mb_first.peak_rss / 1e6:.0f} MB), again {mb_again.wall:.2f} s",
+                f"(peak {mb_first.peak_rss / 1e6:.0f} MB), again {mb_again.wall:.2f} s, FSync no {mb_nofsync.wall:.1f} s",
                 flush=True,
             )
     finally:
@@ -309,9 +318,10 @@ def main() -> None:
     print(f"| first sync, whole process | {m['first']:.1f} s | {m['mb_first']:.1f} s | {m['first'] / m['mb_first']:.2f}× |")
     print(f"| first sync, inside the engine | {m['first_engine']:.1f} s | | {m['first_engine'] / m['mb_first']:.2f}× |")
     print(f"| peak memory (process + workers) | {m['first_rss']:.0f} MB | {m['mb_rss']:.0f} MB | |")
-    print(f"| first batch stored | {m['first_batch']:.2f} s | | |")
+    print(f"| first batch stored (from process start / inside the engine) | {m['first_batch']:.2f} s / {m['first_batch_engine']:.2f} s | | |")
     print(f"| no-change resync, whole process | {m['again']:.2f} s | {m['mb_again']:.2f} s | {m['again'] / m['mb_again']:.1f}× |")
     print(f"| no-change resync, inside the engine | {m['again_engine'] * 1000:.0f} ms | | |")
+    print(f"| (mbsync with FSync no, first sync) | | {m['mb_nofsync']:.1f} s | {m['first'] / m['mb_nofsync']:.2f}× |")
 
 
 if __name__ == "__main__":
