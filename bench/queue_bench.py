@@ -223,7 +223,7 @@ def rules_numbers(out: Path, runs: int) -> list[tuple[str, float, str]]:
     the rules (as after syncs that ran the hook)."""
     rows: list[tuple[str, float, str]] = []
     for scenario, local_hour in (("in business hours", 12), ("out of hours", 22)):
-        samples: dict[str, list[float]] = {"ingest": [], "hook": []}
+        samples: dict[str, list[float]] = {"ingest": [], "hook": [], "cpu": []}
         detail = ""
         for _ in range(max(1, runs // 3)):
             work = out / "rules.db"
@@ -247,9 +247,10 @@ def rules_numbers(out: Path, runs: int) -> list[tuple[str, float, str]]:
                 start = time.perf_counter()
                 result = store.apply_batch("bench", PullBatch(messages=half))
                 samples["ingest"].append(time.perf_counter() - start)
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 problems = hook.after_batch("bench", result)
                 samples["hook"].append(time.perf_counter() - start)
+                samples["cpu"].append(time.process_time() - cpu)
                 assert not problems, problems[:3]
             fired = store.query_one("SELECT count(*) FROM rule_runs")[0]
             acks = store.query_one("SELECT count(*) FROM operations WHERE kind = 'reply'")[0]
@@ -259,7 +260,8 @@ def rules_numbers(out: Path, runs: int) -> list[tuple[str, float, str]]:
                 leftover.unlink()
         ingest = statistics.median(samples["ingest"]) * 2000
         hook = statistics.median(samples["hook"]) * 2000
-        rows.append((f"rules + rescore after 2 batches of 500 arrivals, {scenario}", hook, detail))
+        cpu = statistics.median(samples["cpu"]) * 2000
+        rows.append((f"rules + rescore after 2 batches of 500 arrivals, {scenario}", hook, f"{detail}; CPU {cpu:.0f} ms"))
         rows.append((f"arrivals end to end (store + rules + rescore), {scenario}", ingest + hook, f"store {ingest:.0f} ms"))
     return rows
 

@@ -1,0 +1,368 @@
+"""Issue 5's table: the triaged queue at 100,000 conversations, as the agent feels it.
+
+    /work/venv/bin/python bench/triage_bench.py                  # 100k, 5 runs (≈10 min the first time)
+    /work/venv/bin/python bench/triage_bench.py --conversations 5000 --out /tmp/q --runs 3
+
+The corpus (``bench/queue_bench.py``'s generator: 100k conversations, ≈300k messages),
+its Maildir export and the notmuch index of that export are built once under ``--out``
+(gitignored) and reused. Then, in one run:
+
+* the real app (``inbox ui --no-sync``) on a pseudo-terminal (``bench/triage_pty.py``):
+  start → the frame that shows the top row; keys (cursor, paging, view switch, ``/``
+  search) → the end of the frame that shows their result; the app's peak RSS;
+* the same open headless (``App.run_test``) and a minimal Textual app on the same pty,
+  for reference;
+* the data side and notmuch from ``queue_bench``: searches beside ``notmuch search`` /
+  ``notmuch count`` on the same mail, rules over 1,000 arrivals, peak RSS.
+
+Medians over ``--runs`` (key timings: over every press of every run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import queue_bench as qb  # noqa: E402  (puts the project on sys.path too)
+from triage_pty import PtyApp  # noqa: E402
+
+from inbox_tui.store import Store  # noqa: E402
+from inbox_tui.ui.screens.queue import EMPTY  # noqa: E402
+
+INBOX = str(Path(sys.executable).with_name("inbox"))
+UI_SEARCHES = (("order number", "4242"), ("customer address", "customer42@example.com"), ("two words", "refund courier"),
+               ("common word (95%)", "damaged"), ("fields", "is:unanswered -is:unread"))  # fmt: skip
+MINIMAL_APP = (
+    "from textual.app import App\nfrom textual.widgets import Static\n"
+    "class Minimal(App):\n    def compose(self):\n        yield Static('MINIMAL-PAINTED')\nMinimal().run()\n"
+)
+TARGETS = {"open": 800, "key": 50, "view": 150, "search": 100, "rules": 1000, "rss": 400}
+
+
+def med(xs: list[float]) -> float:
+    xs = [x for x in xs if x == x]
+    return statistics.median(xs) if xs else float("nan")
+
+
+# ---------------------------------------------------------------------- corpus and home
+
+
+def prepare(out: Path, conversations: int, notmuch: bool) -> tuple[Path, Path | None]:
+    built = qb.build(out, conversations)
+    config = None
+    if notmuch:
+        qb.export_maildir(out / "queue.db", out / "maildir")
+        config, indexed = qb.notmuch_index(out)
+        if indexed is not None:
+            built["notmuch_new_s"] = indexed
+            (out / "build.json").write_text(json.dumps(built))
+    home = out / "ui-home"
+    db = home / "data" / "inbox.db"
+    if not db.exists():
+        db.parent.mkdir(parents=True, exist_ok=True)
+        (home / "config.toml").write_text(
+            '[app]\nagent_name = "Bench"\nagent_email = "support@marlowlane.example"\n', encoding="utf-8"
+        )
+        shutil.copy(out / "queue.db", db)
+    return home, config
+
+
+def ui_service(home: Path) -> qb.InboxService:
+    return qb.service_for(Store(home / "data" / "inbox.db"), home)
+
+
+def subject_bytes(service: qb.InboxService, view: str, search: str | None = None) -> bytes:
+    """What the frame must show once ``view`` (narrowed by ``search``) is painted: its top
+    row's subject, or the empty-view text."""
+    ids = service.queue_ids(view, search)
+    if not ids:
+        text = "No conversation matches this search." if search else EMPTY.get(view, "Nothing here.")
+        return text.encode()
+    subject = service.rows(ids[:1])[0].subject
+    return subject[: min(40, len(subject))].encode()
+
+
+def active_tab(service: qb.InboxService, view: str, search: str | None = None) -> bytes:
+    """The active tab's label with its count (one segment on the wire)."""
+    title = next(v.title for v in service.views() if v.key == view)
+    return f" {title} {service.view_counts(search)[view]:,} ".encode()
+
+
+def shows(*markers: bytes) -> Callable[[bytes], bool]:
+    return lambda out: all(m in out for m in markers)
+
+
+# ---------------------------------------------------------------------- the app on a pty
+
+
+def pty_session(home: Path, presses: int) -> dict[str, list[float]]:
+    """One app process: open, then keys. Samples in ms: ``<name>`` wall to the frame that
+    shows the result, ``<name> cpu`` the app's CPU per press (summed over the presses)."""
+    service = ui_service(home)
+    views = [v.key for v in service.views()]
+    top = subject_bytes(service, "open")
+    env = {**os.environ, "INBOX_TUI_THEME": "gruvbox"}
+    samples: dict[str, list[float]] = {}
+
+    def add(name: str, seconds: float) -> None:
+        samples.setdefault(name, []).append(seconds * 1000)
+
+    app = PtyApp([INBOX, "--home", str(home), "ui", "--no-sync"], env)
+    try:
+        add("open", app.wait_painted(shows(top, active_tab(service, "open"))) - app.started)
+        add("open cpu", app.cpu_s())
+        app.quiet(0.5, cap=30)  # the clock refresh after the first paint
+        plan = (("down", presses), ("up", presses // 2), ("pagedown", presses), ("pageup", presses // 2),
+                ("end", 1), ("home", 1))  # fmt: skip
+        for key, count in plan:
+            used = 0.0
+            for _ in range(count):
+                app.quiet(0.1)
+                before = app.cpu_s()
+                first, last = app.press(key)
+                used += app.cpu_s() - before
+                add(f"key {key}", last)
+                add(f"key {key} first", first)
+            add(f"key {key} cpu", used / count)
+        current = "open"
+        for _ in range(len(views)):  # every tab once, back to All open
+            target = views[(views.index(current) + 1) % len(views)]
+            markers = (subject_bytes(service, target), active_tab(service, target))
+            app.quiet(0.3)
+            before = app.cpu_s()
+            add(f"view {target}", app.press_until("tab", shows(*markers)))
+            app.quiet(0.3)
+            add(f"view {target} cpu", app.cpu_s() - before)
+            current = target
+        for label, query in UI_SEARCHES:
+            app.press("slash")
+            before = app.cpu_s()
+            app.type(query)
+            app.quiet(0.05, cap=0.1)  # Enter within the 0.25 s as-you-type pause: one search
+            markers = (subject_bytes(service, "open", query), active_tab(service, "open", query))
+            add(f"search {label}", app.press_until("enter", shows(*markers), timeout=60, settle=False))
+            app.quiet(0.3)
+            add(f"search {label} cpu", app.cpu_s() - before)
+            app.press("escape")
+            app.quiet(0.5, cap=60)
+        samples["rss"] = [app.peak_rss_mb()]
+    finally:
+        app.close()
+        service.store.close()
+    return samples
+
+
+def minimal_open_ms() -> float:
+    app = PtyApp([sys.executable, "-c", MINIMAL_APP], dict(os.environ))
+    try:
+        return (app.wait_painted(shows(b"MINIMAL-PAINTED")) - app.started) * 1000
+    finally:
+        app.close()
+
+
+# ---------------------------------------------------------------------- headless
+
+
+def headless_child(home: str, marker: str) -> None:
+    """Run in a fresh process: build the app as ``inbox ui`` does, ``run_test`` it, say
+    "painted" once the compositor's strips show ``marker``, and leave at once."""
+    from inbox_tui import bootstrap, keymap, paths
+    from inbox_tui.ui.app import InboxApp
+
+    paths.set_home(Path(home))
+
+    async def run() -> None:
+        app = InboxApp(bootstrap.build_service(Path(home)), keymap.load("default"))
+        async with app.run_test(size=(120, 40)):
+            while True:
+                if getattr(app.screen, "loads", 0):
+                    text = "\n".join(s.text for s in app.screen._compositor.render_strips())
+                    if marker in text:
+                        print("painted", flush=True)
+                        os._exit(0)
+                await asyncio.sleep(0.002)
+
+    asyncio.run(run())
+
+
+def headless_open_ms(home: Path, marker: bytes) -> float:
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--headless-child", str(home), marker.decode()], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    elapsed = (time.perf_counter() - started) * 1000
+    child.wait()
+    assert line.strip() == "painted", line
+    return elapsed
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# ---------------------------------------------------------------------- data side and notmuch
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall ms and median CPU ms of this process (SQLite runs in it)."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def timed_process(argv: list[str], runs: int) -> tuple[float, float]:
+    """Median wall ms and median CPU ms of a whole child process."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), children_cpu_s()
+        subprocess.run(argv, capture_output=True, check=True)
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((children_cpu_s() - cpu) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def data_side(service: qb.InboxService, nm_config: Path | None, runs: int, out: Path) -> dict[str, object]:
+    found: dict[str, object] = {}
+    print("\n| data side, in process | wall ms | CPU ms | note |\n|---|---:|---:|---|")
+    for view in service.views():
+        wall, cpu = timed(lambda v=view.key: service.queue_ids(v), runs)
+        print(f"| ids of {view.title} | {wall:.0f} | {cpu:.0f} | {len(service.queue_ids(view.key)):,} rows |")
+
+    def cold() -> None:
+        service.triage._counts = None
+        service.view_counts()
+
+    wall, cpu = timed(cold, runs)
+    print(f"| counts of every view after a change | {wall:.0f} | {cpu:.0f} | remembered until the next change |")
+    ids = service.queue_ids("open")
+    wall, cpu = timed(lambda: service.rows(ids[5000:5100]), runs)
+    print(f"| rows of one 100-row page | {wall:.1f} | {cpu:.1f} | |")
+    top = ids[0]
+    wall, cpu = timed(lambda: service.why(top), runs)
+    print(f"| why(id) | {wall:.1f} | {cpu:.1f} | |")
+    rules = qb.rules_numbers(out, runs)
+    for label, ms, note in rules:
+        print(f"| {label} | {ms:.0f} | | {note} |")
+    rss = qb.memory_mb(out)
+    print(f"| peak RSS, a process doing the app's data side at 100k | {rss:.0f} MB | | |")
+    found["rules"] = rules
+    found["rss"] = rss
+
+    print("\n| search (All open) | query | hits | ours: ids + counts, wall ms | ours CPU ms | `inbox search` process wall ms "
+          "| notmuch query | `notmuch search` wall ms | its CPU ms | `notmuch count` wall ms | notmuch threads |")
+    print("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+    inbox = INBOX
+    for label, ours, theirs in qb.SEARCHES:
+        hits = len(service.queue_ids("open", ours))
+
+        def both(q: str = ours) -> None:
+            service.triage._counts = None
+            service.queue_ids("open", q)
+            service.view_counts(q)
+
+        wall, cpu = timed(both, runs)
+        argv = [inbox, "--home", str(out / "home"), "search", ours, "--limit", "100000", "--json"]
+        cli_wall, _ = timed_process(argv, max(3, runs // 2))
+        nm = "| — | — | — | — | — |"
+        if nm_config is not None and theirs is not None:
+            search = ["notmuch", f"--config={nm_config}", "search", "--output=threads", theirs]
+            count = ["notmuch", f"--config={nm_config}", "count", "--output=threads", theirs]
+            threads = subprocess.run(count, capture_output=True, text=True, check=True).stdout.strip()
+            s_wall, s_cpu = timed_process(search, max(3, runs // 2))
+            c_wall, _ = timed_process(count, max(3, runs // 2))
+            nm = f"| `{theirs}` | {s_wall:.0f} | {s_cpu:.0f} | {c_wall:.0f} | {threads} |"
+        print(f"| {label} | `{ours}` | {hits:,} | {wall:.0f} | {cpu:.0f} | {cli_wall:.0f} {nm}")
+        found[f"search {label}"] = (wall, cpu, cli_wall, nm)
+    return found
+
+
+# ---------------------------------------------------------------------- report
+
+
+def verdict(ms: float, target: float) -> str:
+    return "✓" if ms < target else "✗"  # NaN: ✗
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--conversations", type=int, default=100_000)
+    ap.add_argument("--out", default="bench/out/queue")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--keys", type=int, default=20, help="presses per key and run")
+    ap.add_argument("--no-notmuch", action="store_true")
+    ap.add_argument("--ui-only", action="store_true")
+    ap.add_argument("--headless-child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.headless_child:
+        headless_child(*args.headless_child)
+        return
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    home, nm_config = prepare(out, args.conversations, not args.no_notmuch)
+    service = ui_service(home)
+    total = service.store.query_one("SELECT count(*), (SELECT count(*) FROM messages) FROM conversations")
+    top = subject_bytes(service, "open")
+    print(f"cache: {total[0]:,} conversations, {total[1]:,} messages; python {sys.version.split()[0]}; {os.cpu_count()} cores")
+
+    ui: dict[str, list[float]] = {}
+    minimal: list[float] = []
+    headless: list[float] = []
+    headless_cpu: list[float] = []
+    for run in range(args.runs):
+        for name, xs in pty_session(home, args.keys).items():
+            ui.setdefault(name, []).extend(xs)
+        minimal.append(minimal_open_ms())
+        before = children_cpu_s()
+        headless.append(headless_open_ms(home, top))
+        headless_cpu.append((children_cpu_s() - before) * 1000)
+        print(f"run {run + 1}/{args.runs}: open {ui['open'][-1]:.0f} ms (pty), {headless[-1]:.0f} ms (headless), "
+              f"minimal app {minimal[-1]:.0f} ms; load {os.getloadavg()[0]:.1f}", flush=True)
+
+    rows: list[tuple[str, float, float, float]] = []
+    rows.append(("open → painted queue: `inbox ui` on a pty", med(ui["open"]), med(ui["open cpu"]), TARGETS["open"]))
+    rows.append(("open → painted queue: headless `run_test` process", med(headless), med(headless_cpu), float("nan")))
+    rows.append(("a minimal Textual app on the same pty (reference)", med(minimal), float("nan"), float("nan")))
+    for key in ("down", "up", "pagedown", "pageup", "end", "home"):
+        xs = ui[f"key {key}"]
+        label = f"key `{key}` → last frame (first frame {med(ui[f'key {key} first']):.0f}; n={len(xs)}, max {max(xs):.0f})"
+        rows.append((label, med(xs), med(ui[f"key {key} cpu"]), TARGETS["key"]))
+    for name in [n for n in ui if n.startswith("view ") and not n.endswith(" cpu")]:
+        rows.append((f"tab → {name[5:]}: rows and counts painted", med(ui[name]), med(ui[f"{name} cpu"]), TARGETS["view"]))
+    for name in [n for n in ui if n.startswith("search ") and not n.endswith(" cpu")]:
+        rows.append((f"`/` {name[7:]}: Enter → results painted", med(ui[name]), med(ui[f"{name} cpu"]), TARGETS["search"]))
+    print(f"\nload average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("\n| measurement (the app on a pty) | wall ms (median) | app CPU ms | target | wall | CPU |\n|---|---:|---:|---|---|---|")
+    for label, wall, cpu, target in rows:
+        ok = (verdict(wall, target), verdict(cpu, target)) if target == target else ("", "")
+        cpu_text = f"{cpu:.0f}" if cpu == cpu else "—"
+        target_text = f"< {target:.0f} ms" if target == target else "reference"
+        print(f"| {label} | {wall:.0f} | {cpu_text} | {target_text} | {ok[0]} | {ok[1]} |")
+    rss = max(ui["rss"])
+    print(f"| app peak RSS after all of the above | {rss:.0f} MB | | < 400 MB | {verdict(rss, 400)} | |")
+
+    results: dict[str, object] = {"ui": ui, "minimal": minimal, "headless": headless, "headless_cpu": headless_cpu}
+    if not args.ui_only:
+        results["data"] = data_side(service, nm_config, args.runs, out)
+    (out / "triage_results.json").write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
