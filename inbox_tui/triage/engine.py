@@ -130,6 +130,32 @@ class Triage:
             counts = {v.key: int(row[i]) if row else 0 for i, v in enumerate(self.settings.views)}
         return {v.key: min(counts[v.key], v.limit) if v.limit else counts[v.key] for v in self.settings.views}
 
+    def search_with_counts(self, view_key: str, search: str) -> tuple[list[int], dict[str, int]]:
+        """``queue_ids(view_key, search)`` and ``view_counts(search)`` in one pass over the
+        matches: the search (free text over 100k conversations is the costly part) runs
+        once, not twice. The counts are remembered as ``view_counts`` remembers them."""
+        view = self.view(view_key)
+        ctx = self.context()
+        params: dict[str, Any] = {}
+        filters = [self._view_sql(v, i, ctx, params) for i, v in enumerate(self.settings.views)]
+        where = compile_query(search, ctx, params=params).sql
+        columns = ", ".join(f"coalesce({f}, 0)" for f in filters)
+        sql = f"SELECT c.id, {columns} FROM conversations c WHERE {where} ORDER BY {SORTS[view.sort]}"
+        with self.store.reading() as con:
+            cur = con.cursor()
+            cur.row_factory = None
+            rows = cur.execute(sql, params).fetchall()
+        keys = [v.key for v in self.settings.views]
+        at = 1 + keys.index(view_key)
+        ids = [r[0] for r in rows if r[at]]
+        if view.limit:
+            ids = ids[: view.limit]
+        totals = [sum(column) for column in zip(*(r[1:] for r in rows))] if rows else [0] * len(keys)
+        counts = {v.key: min(int(n), v.limit) if v.limit else int(n) for v, n in zip(self.settings.views, totals)}
+        stamp = (search, self.store.data_stamp(), ctx.now.replace(second=0, microsecond=0))
+        self._counts = (stamp, counts)
+        return ids, dict(counts)
+
     def _view_sql(self, view: ViewSpec, index: int, ctx: QueryContext, params: dict[str, Any]) -> str:
         sql = compile_query(view.query, ctx, params=params).sql
         if view.key not in _DEFAULT_KEYS:

@@ -105,8 +105,11 @@ class QueueScreen(TriageKeys, ActingScreen):
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
     def _load(self, view: str, search: str | None, keep: int | None, then: int | None) -> None:
         try:
-            ids = self.service.queue_ids(view, search)
-            counts = self.service.view_counts(search)
+            if search:  # one evaluation of the search for the list and every tab's count
+                ids, counts = self.service.search_with_counts(view, search)
+            else:
+                ids = self.service.queue_ids(view, search)
+                counts = self.service.view_counts(search)
         except ConfigError as exc:  # a search that does not parse (yet): keep the last list
             reason = getattr(exc, "reason", str(exc))
             column = getattr(exc, "column", None)
