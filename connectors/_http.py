@@ -30,6 +30,8 @@ costs one request" checks).
 from __future__ import annotations
 
 import random
+import ssl
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -126,6 +128,37 @@ class BearerAuth(httpx.Auth):
         return "BearerAuth(<hidden>)"
 
 
+_TLS_LOCK = threading.Lock()
+_VERIFIED_TLS: ssl.SSLContext | None = None
+
+
+def _verified_tls() -> ssl.SSLContext:
+    """One verifying TLS context per process: building one loads the CA bundle, ~80 ms,
+    which was most of a no-change sync."""
+    global _VERIFIED_TLS
+    with _TLS_LOCK:
+        if _VERIFIED_TLS is None:
+            _VERIFIED_TLS = httpx.create_ssl_context()
+        return _VERIFIED_TLS
+
+
+class _PlainHttpOnly(httpx.BaseTransport):
+    """The https side of a client for a plain-http account (a local test or contract
+    server): such a client builds no TLS context at all, so it must never speak TLS —
+    an absolute https link from the server is refused, not fetched unverified."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        raise TransportError(f"refusing {request.url.scheme}://{request.url.host}: this account's url is plain http")
+
+
+def _tls_options(base_url: str, transport: httpx.BaseTransport | None) -> dict[str, Any]:
+    if transport is not None:
+        return {}
+    if base_url.lower().startswith("http://"):
+        return {"verify": False, "mounts": {"https://": _PlainHttpOnly()}}
+    return {"verify": _verified_tls()}
+
+
 def make_client(
     base_url: str,
     *,
@@ -158,6 +191,7 @@ def make_client(
         transport=transport,
         headers=all_headers,
         follow_redirects=False,
+        **_tls_options(base_url, transport),
     )
 
 

@@ -155,3 +155,23 @@ def test_requests_are_counted(echo: tuple[Echo, Server]) -> None:
     request(http, "GET", "/x")
     request(http, "GET", "/y")
     assert http.stats.requests == 3 and http.stats.retries == 1 and http.stats.by_path == {"/x": 2, "/y": 1}  # type: ignore[attr-defined]
+
+
+def test_a_plain_http_account_never_speaks_tls_and_builds_no_ca_bundle(echo: tuple[Echo, Server]) -> None:
+    """A local (test or contract) server is plain http: its client loads no CA bundle (that
+    was ~80 ms of every no-change sync) and therefore refuses an absolute https link
+    instead of fetching it unverified."""
+    _, server = echo
+    client = make_client(server.url, vendor="Echo")
+    OPENED.append(client)
+    assert response_json(request(client, "GET", "/anything"))["ok"] is True
+    with pytest.raises(TransportError, match="plain http"):
+        request(client, "GET", "https://127.0.0.1:9/elsewhere")
+
+
+def test_https_accounts_share_one_verifying_tls_context() -> None:
+    first, second = make_client("https://a.example"), make_client("https://b.example")
+    OPENED.extend([first, second])
+    contexts = [c._transport._pool._ssl_context for c in (first, second)]  # type: ignore[attr-defined]
+    assert contexts[0] is contexts[1]
+    assert contexts[0].verify_mode.name == "CERT_REQUIRED" and contexts[0].check_hostname
