@@ -22,6 +22,8 @@ from inbox_tui.triage.timeparse import due_text
 from inbox_tui.triage.views import DEFAULT_VIEWS, SORTS, ViewSpec
 
 CHUNK = 1000
+IDS_KEPT = 16
+"""Id lists remembered per (view, search) until the data changes (≤ 16 × 100k ints)."""
 _DEFAULT_KEYS = {v.key for v in DEFAULT_VIEWS}
 
 
@@ -73,6 +75,8 @@ class Triage:
         self.score_settings = ScoreSettings(settings.policies, settings.hours, settings.due_soon)
         self._counts: tuple[tuple[Any, ...], dict[str, int]] | None = None
         self._deferred: set[int] | None = None
+        self._ids_stamp: tuple[Any, ...] | None = None
+        self._ids: dict[tuple[str, str], list[int]] = {}
 
     # ------------------------------------------------------------------ views
     def context(self, now: datetime | None = None) -> QueryContext:
@@ -97,10 +101,23 @@ class Triage:
         return Compiled(sql, params)
 
     def queue_ids(self, view_key: str, search: str | None = None) -> list[int]:
-        """Ids of a view (optionally narrowed by a search) in the view's order."""
+        """Ids of a view (optionally narrowed by a search) in the view's order.
+        Remembered like the counts (until the cache changes or the minute turns), so
+        going back to a tab costs a copy of the list, not a query over 100k rows."""
         view = self.view(view_key)
-        where = self._where(view, search, self.context())
-        return self.store.select_ids(where.sql, where.params, SORTS[view.sort], view.limit)
+        ctx = self.context()
+        stamp = (self.store.data_stamp(), ctx.now.replace(second=0, microsecond=0))
+        if self._ids_stamp != stamp:
+            self._ids_stamp, self._ids = stamp, {}
+        known = self._ids.get((view_key, search or ""))
+        if known is not None:
+            return list(known)
+        where = self._where(view, search, ctx)
+        ids = self.store.select_ids(where.sql, where.params, SORTS[view.sort], view.limit)
+        if len(self._ids) >= IDS_KEPT:
+            self._ids.clear()
+        self._ids[(view_key, search or "")] = ids
+        return list(ids)
 
     def view_counts(self, search: str | None = None) -> dict[str, int]:
         """Every view's count. Without a search: one indexed count per view (covering
