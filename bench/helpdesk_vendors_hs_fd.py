@@ -68,7 +68,19 @@ class VendorBench:
         return self._pipe.recv()
 
     def open(self, account: str) -> Any:
-        return self.module.open_connector(account, self.settings, self.secrets.__getitem__)
+        """A connector as the composition root opens it: a new OAuth token it takes is kept
+        for the next open (the app keeps it in the keyring), so Help Scout's client
+        credentials are exchanged once, not on every sync."""
+        connector = self.module.open_connector(account, self.settings, self.secrets.__getitem__)
+        client = getattr(connector, "client", None)
+        if client is not None and hasattr(client, "on_tokens"):
+            client.on_tokens = self._keep_tokens
+        return connector
+
+    def _keep_tokens(self, access: str, refresh: str) -> None:
+        self.secrets["token"] = access
+        if refresh and "refresh_token" in self.secrets:
+            self.secrets["refresh_token"] = refresh
 
     def requests(self) -> int:
         return self._ask("requests")

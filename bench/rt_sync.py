@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connectors.rt import RTConnector, open_connector  # noqa: E402
-from connectors.rt.pull import SETTLE  # noqa: E402
+from connectors.rt.pull import OVERLAP, SETTLE  # noqa: E402
 from inbox_tui.store import Store  # noqa: E402
 from inbox_tui.sync import SyncEngine  # noqa: E402
 from tests.servers.rt import RTServer, start_rt  # noqa: E402
@@ -76,6 +76,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=200)
     parser.add_argument("--replies", type=int, default=1)
+    parser.add_argument(
+        "--steady", action="store_true",
+        help="also wait past the overlap window and measure the steady state (no ticket changed in the last "
+        "minutes: the search lists nothing; otherwise it lists every ticket of the overlap, a page per 50)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="rt-bench-") as tmp:
@@ -104,6 +109,13 @@ def main() -> None:
             print(f"incremental, nothing changed: {statistics.median(r[0] for r in runs) * 1000:.0f} ms median, "
                   f"{max(r[1] for r in runs)} requests, {max(r[2].conversations for r in runs)} tickets")
 
+            if args.steady:
+                time.sleep(_seconds(OVERLAP) + SETTLE + 2)
+                runs = [sync(store, opener) for _ in range(5)]
+                print(f"steady state, nothing changed for {_seconds(OVERLAP):.0f} s: "
+                      f"{statistics.median(r[0] for r in runs) * 1000:.0f} ms median, "
+                      f"{max(r[1] for r in runs)} requests (connector open included), {max(r[2].conversations for r in runs)} tickets")
+
             for tid in made[:10]:
                 server.comment(tid, "changed")
             time.sleep(SETTLE + 1)
@@ -112,6 +124,10 @@ def main() -> None:
                   f"{summary.conversations} tickets")
         finally:
             server.stop()
+
+
+def _seconds(overlap: Any) -> float:
+    return float(overlap.total_seconds()) if hasattr(overlap, "total_seconds") else float(overlap)
 
 
 if __name__ == "__main__":
