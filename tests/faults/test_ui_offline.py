@@ -71,7 +71,13 @@ async def test_typed_draft_is_saved_while_typing_and_offered_by_a_fresh_app(home
         await until(pilot, lambda: isinstance(app.screen, ComposeScreen), "compose")
         compose = app.screen
         await type_text(pilot, text)
-        await until(pilot, lambda: compose.drafts_saved >= 1, "the debounced autosave", timeout=5)
+        await until(
+            pilot,
+            lambda: app.service.store.draft(cid) == text,
+            f"the debounced autosave (typed {compose.text_area.text!r})",
+            timeout=5,
+        )
+        assert compose.drafts_saved >= 1
         # no Escape, no send: the app just goes away with the compose box open
 
     assert bootstrap.build_service(home.path).conversation(cid).draft == text
@@ -153,3 +159,28 @@ def test_backoff_doubles_to_its_cap_and_resets_on_success() -> None:
     b = Backoff(base=30, cap=600, delay=30)
     assert [b.failed() for _ in range(7)] == [30, 60, 120, 240, 480, 600, 600]
     assert b.succeeded() == 30 and b.delay == 30
+
+
+async def test_continuous_typing_is_on_disk_within_a_second(home: Home) -> None:
+    """The debounce has a cap: typing without a pause still saves at least once a second."""
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConversationScreen), "the conversation")
+        cid = app.screen.conversation_id
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ComposeScreen), "compose")
+        compose = app.screen
+        import time
+
+        started = time.monotonic()
+        while time.monotonic() - started < 2.6:  # a key every 0.1 s: never a 0.8 s pause
+            await pilot.press("a")
+            await pilot.pause(0.1)
+        saved = compose.drafts_saved
+        on_disk = bootstrap.build_service(home.path).conversation(cid).draft or ""
+        typed = compose.text_area.text
+    assert saved >= 2, f"only {saved} autosaves in 2.6 s of typing"
+    assert typed.startswith(on_disk) and len(typed) - len(on_disk) <= 12, (len(typed), len(on_disk))
+    paths.set_home(None)

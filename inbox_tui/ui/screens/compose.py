@@ -14,6 +14,7 @@ import shlex
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from textual import on, work
@@ -31,6 +32,9 @@ from inbox_tui.service import CannedReply, ConversationDetail, InboxService
 from inbox_tui.ui.keys import bind, shown
 
 AUTOSAVE_SECONDS = 0.8
+MAX_UNSAVED_SECONDS = 1.0
+"""Debounce cap: however fast the agent types, the text on disk is at most this old
+(a crash or kill -9 loses at most the last second)."""
 SHORTCUT = re.compile(r"(?:^|\s);([\w-]+)$")
 """A canned-reply shortcut code right before the cursor: ``;late``."""
 
@@ -65,6 +69,9 @@ class ComposeScreen(ModalScreen[str | None]):
         self._lock = threading.Lock()
         self._sent = False
         self._autosave: Timer | None = None
+        self._unsaved_since: float | None = None
+        self._draft_seq = 0
+        self._written_seq = 0
         self.drafts_saved = 0
         """Autosaves done (tests wait on it)."""
 
@@ -103,18 +110,28 @@ class ComposeScreen(ModalScreen[str | None]):
     # ------------------------------------------------------------------ drafts
     @on(TextArea.Changed, "#compose-text")
     def _changed(self, event: TextArea.Changed) -> None:
+        now = time.monotonic()
+        if self._unsaved_since is None:
+            self._unsaved_since = now
         if self._autosave is not None:
             self._autosave.stop()
-        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._save_now)
+        wait = min(AUTOSAVE_SECONDS, max(0.05, self._unsaved_since + MAX_UNSAVED_SECONDS - now))
+        self._autosave = self.set_timer(wait, self._save_now)
 
     def _save_now(self) -> None:
+        self._unsaved_since = None
         self._save_draft(self.text_area.text)
 
-    @work(thread=True, group="draft", exit_on_error=False)
     def _save_draft(self, text: str) -> None:
+        self._draft_seq += 1
+        self._write_draft(text, self._draft_seq)
+
+    @work(thread=True, group="draft", exit_on_error=False)
+    def _write_draft(self, text: str, seq: int) -> None:
         with self._lock:
-            if self._sent:
-                return
+            if self._sent or seq < self._written_seq:
+                return  # a newer text is on disk already (workers may run out of order)
+            self._written_seq = seq
             try:
                 self.service.save_draft(self.conversation_id, text)
             except InboxError as exc:
