@@ -12,7 +12,9 @@ alternates, each in a fresh target:
    triage rules) in its own process, into a fresh home;
 2. the same again with nothing changed (a new process, the stored cursor);
 3. ``mbsync`` (isync, default ``FSync yes``) into a fresh Maildir; then again unchanged;
-   then, for reference, a first sync with ``FSync no`` (how much of mbsync is fsync).
+   then, for reference, a first sync with ``FSync no`` (how much of mbsync is fsync);
+4. with ``--offlineimap``: offlineimap (Debian's offlineimap3) into a fresh Maildir and
+   metadata dir, then again unchanged.
 
 Wall time is the whole process; "engine" is the time inside ``run_sync`` (imports and
 interpreter start excluded); peak memory is the summed RSS of the process and its
@@ -204,6 +206,31 @@ def mbsync(rc: Path) -> Measured:
     return run_measured(["mbsync", "-q", "-c", str(rc), "bench"])
 
 
+def offlineimap_rc(parent: Path, port: int) -> tuple[Path, Path]:
+    target = Path(tempfile.mkdtemp(dir=parent, prefix="offlineimap-"))
+    (target / "mail").mkdir()
+    rc = target / "offlineimaprc"
+    rc.write_text(
+        f"[general]\naccounts = bench\nmetadata = {target}/meta\n\n"
+        "[Account bench]\nlocalrepository = local\nremoterepository = remote\n\n"
+        f"[Repository local]\ntype = Maildir\nlocalfolders = {target}/mail\n\n"
+        f"[Repository remote]\ntype = IMAP\nremotehost = 127.0.0.1\nremoteport = {port}\n"
+        f"remoteuser = {USER}\nremotepass = {PASSWORD}\nssl = no\nstarttls = no\n"
+        "folderfilter = lambda folder: folder == 'INBOX'\n",
+        encoding="utf-8",
+    )
+    return target, rc
+
+
+def files_in(target: Path) -> int:
+    """Messages a peer wrote (its Maildir's cur/ and new/, wherever it put INBOX)."""
+    return sum(1 for folder in target.rglob("*") if folder.name in ("cur", "new") and folder.is_dir() for _ in folder.iterdir())
+
+
+def offlineimap(rc: Path) -> Measured:
+    return run_measured(["offlineimap", "-c", str(rc), "-o", "-u", "quiet"])
+
+
 # --------------------------------------------------------------------------- server
 
 
@@ -254,6 +281,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--messages", type=int, default=50_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--offlineimap", action="store_true", help="also time offlineimap (apt-get install -y offlineimap3)")
     ap.add_argument("--drive", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.drive:
@@ -269,7 +297,7 @@ def main() -> None:
     server = start_server(corpus, workdir / "dovecot")
     names = (
         "first", "first_engine", "first_batch", "first_batch_engine", "first_rss", "again", "again_engine",
-        "mb_first", "mb_rss", "mb_again", "mb_nofsync",
+        "mb_first", "mb_rss", "mb_again", "mb_nofsync", "oi_first", "oi_rss", "oi_again",
     )
     series = {name: Series() for name in names}
     try:
@@ -291,6 +319,8 @@ def main() -> None:
 
             target, rc = mbsync_rc(scratch, server.port)
             mb_first = mbsync(rc)
+            if (got := files_in(target)) != args.messages:
+                print(f"  ! mbsync wrote {got} of {args.messages} messages")
             mb_again = mbsync(rc)
             series["mb_first"].add(mb_first.wall)
             series["mb_rss"].add(mb_first.peak_rss / 1e6)
@@ -301,6 +331,17 @@ def main() -> None:
             series["mb_nofsync"].add(mb_nofsync.wall)
             shutil.rmtree(target)
             series["first_batch_engine"].add(result["first_batch"])
+            if args.offlineimap:
+                target, rc = offlineimap_rc(scratch, server.port)
+                oi_first = offlineimap(rc)
+                if (got := files_in(rc.parent)) != args.messages:
+                    print(f"  ! offlineimap wrote {got} of {args.messages} messages")
+                oi_again = offlineimap(rc)
+                series["oi_first"].add(oi_first.wall)
+                series["oi_rss"].add(oi_first.peak_rss / 1e6)
+                series["oi_again"].add(oi_again.wall)
+                shutil.rmtree(target)
+                print(f"  offlineimap first {oi_first.wall:.1f} s (peak {oi_first.peak_rss / 1e6:.0f} MB), again {oi_again.wall:.2f} s", flush=True)
             print(
                 f"run {run + 1}: inbox first {first.wall:.1f} s (engine {result['engine']:.1f} s, first batch "
                 f"{first.first_event or float('nan'):.2f} s, peak {first.peak_rss / 1e6:.0f} MB), again {again.wall:.2f} s "
@@ -322,6 +363,9 @@ def main() -> None:
     print(f"| no-change resync, whole process | {m['again']:.2f} s | {m['mb_again']:.2f} s | {m['again'] / m['mb_again']:.1f}× |")
     print(f"| no-change resync, inside the engine | {m['again_engine'] * 1000:.0f} ms | | |")
     print(f"| (mbsync with FSync no, first sync) | | {m['mb_nofsync']:.1f} s | {m['first'] / m['mb_nofsync']:.2f}× |")
+    if args.offlineimap:
+        print(f"| offlineimap first sync / peak / no-change resync | {m['oi_first']:.1f} s / {m['oi_rss']:.0f} MB / {m['oi_again']:.2f} s | | "
+              f"inbox-tui is {m['oi_first'] / m['first']:.1f}× faster |")
 
 
 if __name__ == "__main__":
