@@ -140,11 +140,6 @@ class InboxService(TriageActions):
         raises ``QueryError`` (``.column``, ``.caret()``). An unknown view: ``KeyError``."""
         return self.triage.queue_ids(view, search)
 
-    def search_with_counts(self, view: str, search: str) -> tuple[list[int], dict[str, int]]:
-        """``queue_ids(view, search)`` and ``view_counts(search)`` with one evaluation of
-        the search (what the queue screen needs for each `/` search)."""
-        return self.triage.search_with_counts(view, search)
-
     def rows(self, ids: Sequence[int]) -> list[QueueRow]:
         now = utcnow()
         return [_queue_row(d, self.triage.row_extras(d, now)) for d in self.store.queue_rows(ids)]

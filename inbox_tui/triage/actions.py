@@ -40,6 +40,11 @@ class TriageActions:
             raise NotFound(f"no conversation {conversation_id}")
         return found
 
+    def search_with_counts(self: _Service, view: str, search: str) -> tuple[list[int], dict[str, int]]:
+        """``queue_ids(view, search)`` and ``view_counts(search)`` with one evaluation of
+        the search (what the queue screen needs for each `/` search)."""
+        return self.triage.search_with_counts(view, search)
+
     def snooze_presets(self: _Service) -> list[SnoozePreset]:
         return snooze_mod.presets(utcnow(), self.triage.settings)
 
