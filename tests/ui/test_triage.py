@@ -203,6 +203,7 @@ async def test_snooze_preset_hides_it_shows_it_in_snoozed_and_a_reply_wakes_it(m
         assert labels[0].startswith("Later today") and labels[1].startswith("Tomorrow morning")
         assert labels[2].startswith("Next business day") and labels[3].startswith("Monday")
         assert labels[4] == "Until the customer replies" and labels[5].startswith("Custom time")
+        assert "A reply from the customer wakes it early." in screen_text(app)
         tomorrow = dialog.presets[1].until
         assert tomorrow is not None
         await pilot.press("down", "enter")  # Tomorrow morning

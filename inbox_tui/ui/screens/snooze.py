@@ -71,6 +71,7 @@ class SnoozeScreen(ModalScreen[SnoozeChoice | None]):
             yield OptionList(*self._options(), id="snooze-options")
             yield Input(placeholder="Custom: 3h, 2d, fri, tomorrow, 2026-12-01 14:00 — Enter snoozes", id="snooze-custom")
             yield Static(id="snooze-error")
+            yield Static(Content("A reply from the customer wakes it early."), id="snooze-hint")
             yield Footer()
 
     def on_mount(self) -> None:
