@@ -15,7 +15,7 @@ import pytest
 from tests.faults.homes import PYTHON, ROOT, Home, integrity, kill9
 from tests.faults.targets import MaildirTarget
 
-SECONDS = 6.0
+SECONDS = 4.0
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from tests.faults.targets import TARGETS
 
 pytestmark = pytest.mark.servers
 
-ITERATIONS = int(os.environ.get("INBOX_KILL9_ITERATIONS", "8"))
+ITERATIONS = int(os.environ.get("INBOX_KILL9_ITERATIONS", "5"))
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
