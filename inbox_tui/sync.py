@@ -30,6 +30,7 @@ from connectors.base import (
     Source,
     StatusWriter,
     Tagger,
+    Versioned,
 )
 from inbox_tui.errors import (
     AmbiguousSend,
@@ -181,6 +182,15 @@ class SyncEngine:
             self.store.set_op_state(op.id, OpState.CONFLICT, error="the conversation changed upstream since you acted")
             summary.conflicts += 1
             return
+        if op.state is OpState.PENDING and op.kind is not OpKind.READ and self._changed_upstream(connector, op):
+            self.store.set_op_state(
+                op.id,
+                OpState.CONFLICT,
+                error="the conversation changed upstream after the last sync (a new message, note or status); "
+                "sync again to see what changed",
+            )
+            summary.conflicts += 1
+            return
         if op.state is OpState.SENDING and op.kind in (OpKind.REPLY, OpKind.NOTE):
             verdict = self._look_upstream(connector, op)
             if verdict is not None:
@@ -216,6 +226,33 @@ class SyncEngine:
         else:
             self.store.set_op_state(op.id, OpState.SENT, remote_id=result.remote_id)
             summary.sent += 1
+            self._note_own_version(connector, op)
+
+    # ------------------------------------------------------------------ traffic cop, upstream side
+    def _changed_upstream(self, connector: Connector, op: Operation) -> bool:
+        """Re-read the conversation's version upstream right before sending: the pull may
+        not show the newest changes yet (Zendesk holds back the last minute, a customer may
+        write between pull and push). Only connectors that can tell (``Versioned``)."""
+        remote = op.payload.get("conversation_remote_id", "")
+        seen = self.store.upstream_version(op.conversation_id)
+        if not isinstance(connector, Versioned) or not remote or not seen:
+            return False
+        try:
+            current = connector.current_version(remote)
+        except NotFound:
+            return False  # the send itself reports it (as a conflict)
+        return bool(current) and current != seen
+
+    def _note_own_version(self, connector: Connector, op: Operation) -> None:
+        """Our own change moved the upstream version: remember the new one, so the next
+        operation on this conversation is not mistaken for news (best effort)."""
+        remote = op.payload.get("conversation_remote_id", "")
+        if not isinstance(connector, Versioned) or not remote or op.kind is OpKind.READ:
+            return
+        try:
+            self.store.set_upstream_version(op.conversation_id, connector.current_version(remote))
+        except ConnectorError:
+            log.debug("could not re-read the version of %s after a push", remote, exc_info=True)
 
     def _look_upstream(self, connector: Connector, op: Operation) -> tuple[OpState, str, str] | None:
         """After an interrupted send: ``None`` means certainly not sent (send again)."""

@@ -257,6 +257,16 @@ class OutboxMixin(IngestMixin, StoreBase):
             release_draft(con, op_id)
             refresh_conversation(con, conv_id)
 
+    def upstream_version(self, conversation_id: int) -> str:
+        """The upstream version (updated-at stamp) the cache last saw for the conversation."""
+        row = self.query_one("SELECT upstream_version FROM conversations WHERE id = ?", (conversation_id,))
+        return str(row[0] or "") if row else ""
+
+    def set_upstream_version(self, conversation_id: int, version: str) -> None:
+        """After our own push: the change upstream is ours, not news."""
+        with self.transaction() as con:
+            con.execute("UPDATE conversations SET upstream_version = ? WHERE id = ?", (version, conversation_id))
+
     def conversation_news_version(self, conversation_id: int) -> int:
         row = self.query_one("SELECT news_version FROM conversations WHERE id = ?", (conversation_id,))
         return int(row[0]) if row else 0

@@ -190,3 +190,31 @@ def test_5xx_burst_during_pull_and_push_ends_clean(env: Env) -> None:
         if env.op_state(payload) == "sent":
             break
     assert env.op_state(payload) == "sent" and env.copies(payload) == 1
+
+
+def test_customer_writing_between_pull_and_push_turns_the_reply_into_a_conflict(env: Env) -> None:
+    """The export holds back the last minute, so the pull cannot show this message yet; the
+    pre-send re-read of the ticket's version does, and nothing is sent blindly."""
+    payload = env.reply("Traffic cop: a replacement is on its way.")
+    env.state.customer_writes(int(payload["conversation_remote_id"]), "Actually it just arrived, thanks!")
+    code, summary = sync(env.home)
+    assert summary["conflicts"] == 1 and summary["sent"] == 0
+    assert env.op_state(payload) == "conflict" and env.copies(payload) == 0
+
+
+def test_several_operations_on_one_ticket_are_not_mistaken_for_news(env: Env) -> None:
+    from inbox_tui.model import Status
+
+    payload = env.reply("One ticket, three changes: reply first.")
+    service = bootstrap.build_service(env.home.path)
+    try:
+        cid = service.store.operation(payload["op_id"]).conversation_id
+        service.set_status(cid, Status.PENDING)
+        service.set_tags(cid, add=["replacement"])
+    finally:
+        service.store.close()
+        paths.set_home(None)
+    code, summary = sync(env.home)
+    assert (summary["sent"], summary["conflicts"]) == (3, 0), summary
+    ticket = env.state.tickets[int(payload["conversation_remote_id"])]
+    assert (ticket.status, "replacement" in ticket.tags, env.copies(payload)) == ("pending", True, 1)
