@@ -45,6 +45,10 @@ class TriageActions:
         the search (what the queue screen needs for each `/` search)."""
         return self.triage.search_with_counts(view, search)
 
+    def search_first_page(self: _Service, view: str, search: str) -> list[int] | None:
+        """The first rows of a search over common words, early (``None``: no need)."""
+        return self.triage.search_first_page(view, search)
+
     def snooze_presets(self: _Service) -> list[SnoozePreset]:
         return snooze_mod.presets(utcnow(), self.triage.settings)
 

@@ -22,6 +22,25 @@ FTS_SQL = (
     "ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?)"
 )
 """Hits are message rows; the compact (id, conversation_id) index maps them (store m004)."""
+FTS_ROW_SQL = (
+    "EXISTS (SELECT 1 FROM messages m INDEXED BY messages_conversation CROSS JOIN messages_fts "
+    "ON messages_fts.rowid = m.id WHERE m.conversation_id = c.id AND messages_fts MATCH :first_page_match)"
+)
+"""The same test for one conversation: its few messages, each looked up in the index by
+rowid (``CROSS JOIN`` keeps that order). Cheap per row, so walking a view in its order
+finds the first page of a search over common words long before ``FTS_SQL`` has listed
+every hit; ruinous for rare words (it would test every conversation)."""
+
+
+def pure_free_text(compiled: Compiled) -> str | None:
+    """The ``MATCH`` expression when a compiled search is free text and nothing else."""
+    sql = compiled.sql
+    if sql.startswith("(") and sql.endswith(")"):
+        sql = sql[1:-1]
+    for name, value in compiled.params.items():
+        if isinstance(value, str) and sql == FTS_SQL.replace("?", f":{name}"):
+            return value
+    return None
 PRIORITY_VALUES = {"low": 0, "normal": 0, "medium": 1, "high": 2, "urgent": 3}
 OPEN_OPS = "('pending','sending','failed','conflict','unconfirmed')"
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
@@ -344,3 +345,25 @@ async def test_why_panel_lists_each_term_with_its_weight(make_app: AppFactory) -
         await pilot.press("w")  # conversation.why
         await wait_for(pilot, lambda: isinstance(app.screen, WhyScreen) and app.screen.why is not None, "the why panel")
         assert app.screen.conversation_id == dana
+
+
+async def test_a_search_over_common_words_paints_a_first_page_then_the_whole_list(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import inbox_tui.triage.engine as engine
+
+    monkeypatch.setattr(engine, "COMMON_HITS", 2)  # this home's words count as common
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        full = app.service.queue_ids("open", "order")
+        first = app.service.search_first_page("open", "order")
+        assert first is not None and len(full) >= 2
+        rest = iter(full)  # exact words ("order", not "ordered"), in the list's own order
+        assert all(i in rest for i in first) and len(first) < len(full)
+        assert app.service.search_first_page("open", "from:dana") is None  # fields: no early page
+        await pilot.press("slash", *"order", "enter")
+        await wait_for(pilot, lambda: screen.first_pages == 1, "the early first page")
+        await settle(pilot)
+        assert queue_of(app).ids == full
+        assert tabs_of(app).counts == app.service.view_counts("order")

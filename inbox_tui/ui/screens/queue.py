@@ -64,6 +64,8 @@ class QueueScreen(TriageKeys, ActingScreen):
         self._back_on: int | None = None
         self.loads = 0
         """Completed reloads (tests wait on it)."""
+        self.first_pages = 0
+        """Early first pages shown for slow searches (tests read it)."""
 
     def compose(self) -> ComposeResult:
         tabs = ViewTabs(self.views, id="view-tabs")
@@ -106,6 +108,9 @@ class QueueScreen(TriageKeys, ActingScreen):
     def _load(self, view: str, search: str | None, keep: int | None, then: int | None) -> None:
         try:
             if search:  # one evaluation of the search for the list and every tab's count
+                first = self.service.search_first_page(view, search)
+                if first and not get_current_worker().is_cancelled:  # common words: a page now, the rest after
+                    self.app.call_from_thread(self._apply_first, view, search, first)
                 ids, counts = self.service.search_with_counts(view, search)
             else:
                 ids = self.service.queue_ids(view, search)
@@ -134,6 +139,14 @@ class QueueScreen(TriageKeys, ActingScreen):
         tabs.counts = counts
         self._preview(queue.current_id)
         self.loads += 1
+
+    def _apply_first(self, view: str, search: str, ids: list[int]) -> None:
+        """The first page of a slow search; ``_apply`` replaces it with the whole list."""
+        if view == self.view and search == self.search:
+            self._show_search_error("")
+            self.queue.set_ids(ids)
+            self._preview(self.queue.current_id)
+            self.first_pages += 1
 
     def _show_search_error(self, text: str) -> None:
         error = self.query_one("#search-error", Static)
