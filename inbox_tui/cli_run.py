@@ -58,8 +58,7 @@ def run_sync(account: str | None = None, *, on_event: Any = None) -> SyncSummary
 
 def _triage(store: Store, config: AppConfig) -> SyncTriage:
     """Rules and rescoring in the sync process, after each stored batch."""
-    upstream = {name: bootstrap.REGISTRY[acct.connector].upstream for name, acct in config.accounts.items()}
-    return SyncTriage.for_service(InboxService(store, config, upstream))
+    return SyncTriage.for_service(InboxService(store, config, bootstrap.upstream_of(config)))
 
 
 def sync(account: str | None, *, progress_json: bool) -> int:
