@@ -16,6 +16,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 
+def _without_fixed_size(environ: Mapping[str, str]) -> dict[str, str]:
+    """pytest exports COLUMNS/LINES (80×24); the tmux server would hand them to the pane and
+    Textual obeys them over the real pane size."""
+    return {k: v for k, v in environ.items() if k not in ("COLUMNS", "LINES")}
+
+
 class TmuxError(AssertionError):
     pass
 
@@ -30,11 +36,12 @@ class Tmux:
 
     def _tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["tmux", "-S", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, check=check, timeout=20
-        )
+            ["tmux", "-S", self.socket, "-f", "/dev/null", *args],
+            capture_output=True, text=True, check=check, timeout=20, env=_without_fixed_size(os.environ),
+        )  # fmt: skip
 
     def start(self, argv: list[str], env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
-        environment = {**os.environ, **(env or {}), "TERM": "xterm-256color"}
+        environment = {**_without_fixed_size(os.environ), **(env or {}), "TERM": "xterm-256color"}
         command = " ".join(shlex.quote(a) for a in argv)
         # keep the pane after the program exits, so a crash stays readable
         self._tmux(

@@ -205,7 +205,8 @@ class QueueScreen(TriageKeys, ActingScreen):
 
     def action_search(self) -> None:
         self.query_one("#search-bar").add_class("-active")
-        self.query_one("#search", Input).focus()
+        # at once, not via focus() (deferred): keys typed right after "/" go into the box
+        self.set_focus(self.query_one("#search", Input))
 
     def action_clear_search(self) -> None:
         bar = self.query_one("#search-bar")
