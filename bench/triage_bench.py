@@ -150,10 +150,16 @@ def pty_session(home: Path, presses: int) -> dict[str, list[float]]:
             app.press("slash")
             before = app.cpu_s()
             markers = (subject_bytes(service, "open", query), active_tab(service, "open", query))
+            early = service.search_first_page("open", query)
             app.type(query)
             app.quiet(0.15, cap=0.15)  # typed and shown; Enter before the 0.25 s as-you-type pause ends
+            since, sent = len(app.output), time.perf_counter()
+            os.write(app.fd, b"\r")
             try:
-                add(f"search {label}", app.press_until("enter", shows(*markers), timeout=30, settle=False))
+                if early:  # the early page of a search over common words
+                    top_early = service.rows(early[:1])[0].subject[:40].encode()
+                    add(f"search {label} first page", app.wait_painted(shows(top_early), since, 30) - sent)
+                add(f"search {label}", app.wait_painted(shows(*markers), since, 30) - sent)
             except TimeoutError:  # the as-you-type search won the race: no sample
                 add(f"search {label}", float("nan"))
             app.quiet(0.3)
@@ -353,12 +359,14 @@ def main() -> None:
     for name in [n for n in ui if n.startswith("view ") and not n.endswith(" cpu")]:
         what = name[5:].replace(" again", ", going back to it")
         rows.append((f"tab → {what}: rows and counts painted", med(ui[name]), med(ui[f"{name} cpu"]), TARGETS["view"]))
-    for name in [n for n in ui if n.startswith("search ") and not n.endswith(" cpu")]:
-        rows.append((f"`/` {name[7:]}: Enter → results painted", med(ui[name]), med(ui[f"{name} cpu"]), TARGETS["search"]))
+    for name in [n for n in ui if n.startswith("search ") and not n.endswith((" cpu", " first page"))]:
+        if f"{name} first page" in ui:
+            rows.append((f"`/` {name[7:]}: Enter → first page painted", med(ui[f"{name} first page"]), float("nan"), TARGETS["search"]))
+        rows.append((f"`/` {name[7:]}: Enter → all results and counts painted", med(ui[name]), med(ui[f"{name} cpu"]), TARGETS["search"]))
     print(f"\nload average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("\n| measurement (the app on a pty) | wall ms (median) | app CPU ms | target | wall | CPU |\n|---|---:|---:|---|---|---|")
     for label, wall, cpu, target in rows:
-        ok = (verdict(wall, target), verdict(cpu, target)) if target == target else ("", "")
+        ok = (verdict(wall, target), verdict(cpu, target) if cpu == cpu else "") if target == target else ("", "")
         cpu_text = f"{cpu:.0f}" if cpu == cpu else "—"
         target_text = f"< {target:.0f} ms" if target == target else "reference"
         print(f"| {label} | {wall:.0f} | {cpu_text} | {target_text} | {ok[0]} | {ok[1]} |")
