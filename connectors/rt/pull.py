@@ -10,12 +10,18 @@ Why the query looks the way it does:
   response's own ``Date`` proves the threshold RT used was no later than ours, else we ask
   again.
 * **Seconds.** ``LastUpdated`` has one-second resolution, so the query uses ``>=`` and
-  starts ``OVERLAP`` seconds before the newest stamp already stored (a slow transaction
-  may commit after a later one). Tickets seen again with an unchanged stamp (``seen`` in
-  the cursor) are not fetched again, so a pull with nothing new costs one search — but
-  only once the stamp is *settled*: a ticket read while its second was still running
-  (or within ``SETTLE`` seconds of it) can change again under the same stamp, so it is
-  not remembered and is read once more by the next pull.
+  starts ``OVERLAP`` seconds before the newest stamp already stored. RT stamps a change
+  just before it commits (``RT::Record::_NewTransaction``: ``_SetLastUpdated`` then
+  ``Commit``), so a stamp older than one we already saw can only appear later when a
+  change commits slowly (a scrip updating another ticket inside the same transaction):
+  ``OVERLAP`` covers that with a wide margin and stays small, because the search lists
+  only ``id`` and ``LastUpdated`` (cheap for RT: no requestors, owner or custom fields).
+  Tickets listed again with an unchanged stamp (``seen`` in the cursor) are not fetched
+  again, so a pull with nothing new costs one cheap search — but only once the stamp is
+  *settled*: a ticket read while its second was still running (or within ``SETTLE``
+  seconds of it) can change again under the same stamp, so it is not remembered and is
+  read once more by the next pull. Changed tickets are then read whole, by id, in one
+  more search (the first sync lists them whole at once: everything is new there).
 * **Paging a moving list.** Tickets are read oldest-change first, and each next page is
   a new query from the newest stamp of the page before (keyset paging): a ticket updated
   while we page moves to the end and is read there, instead of shifting the pages and
@@ -40,8 +46,8 @@ from connectors.rt.client import MAX_PER_PAGE, RTClient, ticketsql_quote
 from connectors.rt.mapping import MESSAGE_TYPES, TicketParts, as_int, epoch, ref_id, user_name
 from inbox_tui.errors import TransportError
 
-OVERLAP = 300
-"""Seconds re-read before the newest stored ``LastUpdated``."""
+OVERLAP = 60
+"""Seconds listed again before the newest stored ``LastUpdated`` (for late commits)."""
 PAGE = 50
 """Tickets per search page and per ``PullBatch``."""
 SETTLE = 2
@@ -49,13 +55,15 @@ SETTLE = 2
 that commits later than that within the same stamp (a very slow write transaction,
 racing another change of the same ticket in the same second) would be missed."""
 CLOCK_SLACK = 2
+"""Seconds added to relative thresholds for the whole-second ``Date`` header and latency."""
 SEARCH_SLACK = (10, 60, 600)
 """Seconds added to a relative search threshold, per attempt (see ``TicketSearch.page``)."""
-"""Seconds added to relative thresholds for the whole-second ``Date`` header and latency."""
 CURSOR_VERSION = 1
 MAX_MERGE_DEPTH = 5
 """Rounds of "tickets merged into tickets merged into …" followed."""
 
+LIST_FIELDS = [("fields", "LastUpdated")]
+"""What the incremental search lists: enough to tell a changed ticket from a seen one."""
 TICKET_FIELDS = [
     ("fields", "Subject,Status,LastUpdated,Created,Owner,Requestor,Queue,CustomFields,Priority"),
     ("fields[Requestor]", "Name,EmailAddress,RealName"),
@@ -106,16 +114,20 @@ class Cursor:
             "skew": round(self.skew, 3),
         }
 
-    def delivered(self, ticket_id: str, stamp: int, *, settled: bool) -> None:
-        if settled:
-            self.seen[ticket_id] = stamp
-        else:
-            self.seen.pop(ticket_id, None)  # may change again within the same second: read it again next time
+    def listed(self, stamp: int) -> None:
+        """A ticket with this ``LastUpdated`` is handled (delivered, or seen unchanged)."""
         if self.watermark is None or stamp > self.watermark:
             self.watermark = stamp
         floor = self.watermark - OVERLAP
         if len(self.seen) > PAGE and min(self.seen.values()) < floor:
             self.seen = {k: v for k, v in self.seen.items() if v >= floor}
+
+    def delivered(self, ticket_id: str, stamp: int, *, settled: bool) -> None:
+        """The whole ticket as of ``stamp`` is delivered: list it again unchanged, skip it."""
+        if settled:
+            self.seen[ticket_id] = stamp
+        else:
+            self.seen.pop(ticket_id, None)  # may change again within the same second: read it again next time
 
 
 def queue_clause(queues: Sequence[str]) -> str:
@@ -130,10 +142,13 @@ class TicketSearch:
         self.base = queue_clause(queues)
         self.total: int | None = None
         self.observed_at = 0.0
-        """A lower bound of RT's clock when it ran the last search."""
+        """A lower bound of RT's clock when it ran the last search (or read of records)."""
 
-    def page(self, since: int | None, page: int, *, latest: int | None = None) -> list[dict[str, Any]]:
-        """Tickets with ``LastUpdated >= since`` (all when ``None``), oldest change first.
+    def page(
+        self, since: int | None, page: int, *, latest: int | None = None, whole: bool = False
+    ) -> list[dict[str, Any]]:
+        """Tickets with ``LastUpdated >= since`` (all when ``None``), oldest change first:
+        ``id`` and ``LastUpdated`` only, or the ``whole`` records.
 
         RT turns ``'-N seconds'`` into a date when it parses the query, some time between
         our request and its answer; any threshold up to ``latest`` (default ``since``)
@@ -148,7 +163,7 @@ class TicketSearch:
                 query += f" AND LastUpdated >= '-{seconds} seconds'"
             params = [
                 ("query", query),
-                *TICKET_FIELDS,
+                *(TICKET_FIELDS if whole else LIST_FIELDS),
                 ("orderby", "LastUpdated"),
                 ("orderby", "id"),
                 ("order", "ASC"),
@@ -156,38 +171,55 @@ class TicketSearch:
                 ("per_page", PAGE),
                 ("page", page),
             ]
-            sent_at = time.time()
-            data = self.client.get("/tickets", params)
-            self.observed_at = sent_at + (self.client.skew or 0.0)  # skew comes from a whole-second Date: low
+            data = self._get(params)
             if latest is not None and self.client.server_now() + 1 - seconds > latest:
                 continue  # RT may have parsed "now" later than we allowed for
-            if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-                raise TransportError("RT sent a ticket search result without items")
             total = data.get("total")
             self.total = None if total is None else as_int(total)
             return [t for t in data["items"] if isinstance(t, dict)]
         raise TransportError("RT answers too slowly (or its clock jumps) to bound the search threshold")
 
+    def records(self, ticket_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The whole records of these tickets (at most ``PAGE``), if still in the queues."""
+        ids = " OR ".join(f"id = {int(tid)}" for tid in ticket_ids)
+        params = [("query", f"{self.base} AND ({ids})"), *TICKET_FIELDS, ("orderby", "id"), ("per_page", PAGE)]
+        return [t for t in self._get(params)["items"] if isinstance(t, dict)]
+
+    def _get(self, params: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+        sent_at = time.time()
+        data = self.client.get("/tickets", params)
+        self.observed_at = sent_at + (self.client.skew or 0.0)  # skew comes from a whole-second Date: low
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            raise TransportError("RT sent a ticket search result without items")
+        return data
+
 
 def walk(
     search: TicketSearch, cursor: Cursor, should_stop: Callable[[], bool]
 ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Yield ``(page_items, changed_items)`` per search page; ``cursor`` already counts
+    """Yield ``(page_items, changed_records)`` per search page; ``cursor`` already counts
     the page as delivered, so the caller stores it with that page's batch (and nothing is
     stored if the caller fails on the way)."""
     since = None if cursor.watermark is None else cursor.watermark - OVERLAP
     latest = cursor.watermark  # the overlap is a margin: a later threshold up to here misses nothing
+    whole = cursor.watermark is None  # a first sync reads every ticket anyway
     page = 1
     handled: set[tuple[str, int]] = set()
     while not should_stop():
-        items = search.page(since, page, latest=latest)
-        stamped = [(str(as_int(t.get("id")) or t.get("id")), epoch(t.get("LastUpdated")) or 0, t) for t in items]
+        items = search.page(since, page, latest=latest, whole=whole)
+        stamped = [(_ticket_id(t), epoch(t.get("LastUpdated")) or 0, t) for t in items]
         new = [(tid, stamp, t) for tid, stamp, t in stamped if (tid, stamp) not in handled]
-        changed = [t for tid, stamp, t in new if cursor.seen.get(tid) != stamp]
+        changed = [(tid, t) for tid, stamp, t in new if cursor.seen.get(tid) != stamp]
+        records = [t for _, t in changed] if whole or not changed else search.records([tid for tid, _ in changed])
+        for record in records:
+            stamp = epoch(record.get("LastUpdated")) or 0
+            cursor.delivered(_ticket_id(record), stamp, settled=search.observed_at >= stamp + SETTLE)
+        for tid in {tid for tid, _ in changed} - {_ticket_id(r) for r in records}:
+            cursor.seen.pop(tid, None)  # left the queues (or was deleted) between listing and reading
         for tid, stamp, _ in new:
             handled.add((tid, stamp))
-            cursor.delivered(tid, stamp, settled=search.observed_at >= stamp + SETTLE)
-        yield items, changed  # the cursor now covers this page: store it with the page's batch
+            cursor.listed(stamp)
+        yield items, records  # the cursor now covers this page: store it with the page's batch
         if len(items) < PAGE and (search.total is not None or not new):
             return
         if new:
@@ -195,6 +227,10 @@ def walk(
             latest = since
         else:
             page += 1  # a full page inside one second: step through it
+
+
+def _ticket_id(ticket: Mapping[str, Any]) -> str:
+    return str(as_int(ticket.get("id")) or ticket.get("id"))
 
 
 # --------------------------------------------------------------------------- details
