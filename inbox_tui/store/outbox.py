@@ -74,6 +74,9 @@ class OutboxMixin(IngestMixin, StoreBase):
                 after += [t for t in change.tags_add if t not in after]
                 undo["tags"] = before
                 set_tags(con, conversation_id, after)
+            if change.message is not None or change.status is not None:
+                # answered or re-statused: the "back from snooze" marker has done its job
+                con.execute("UPDATE conversations SET woke_at = '', woke_reason = '' WHERE id = ? AND woke_at != ''", (conversation_id,))
             if change.message is not None:
                 row_id = self._insert_message(
                     con, conv["account"], conversation_id, change.message, op_id=change.message_op

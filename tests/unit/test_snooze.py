@@ -172,3 +172,14 @@ def test_presets_from_the_service_use_the_local_zone(service: InboxService) -> N
     with pytest.raises(InboxError):
         service.resolve_snooze("whenever")
     assert datetime.now(timezone.utc) < FOREVER
+
+
+def test_answering_a_woken_conversation_clears_its_marker(service: InboxService) -> None:
+    cid = only(service)
+    service.snooze(cid, utcnow() + timedelta(days=3))
+    service.store.apply_batch("desk", PullBatch(messages=[mail(2, "Any news?", reply_to="s1@example.com")]))
+    service.refresh_clocks()
+    assert service.rows([cid])[0].woke == "customer replied"
+    service.reply(cid, "It ships today.")
+    assert service.rows([cid])[0].woke == ""
+    assert "woke" not in {t.key for t in service.why(cid).terms}
