@@ -130,14 +130,15 @@ def test_demo_by_keyboard_then_sync_delivers_threaded_replies(tmp_path: Path, tm
     tmux.send("r")
     tmux.wait_for("Reply to")
     tmux.send("C-e")  # the app suspends, the fake editor appends, the app resumes
-    tmux.wait_for(EDITOR_TEXT, timeout=15)
-    assert "Reply to" in tmux.screen()
+    # resumed: the whole compose box repaints with the editor's text in it
+    tmux.wait_for(lambda s: EDITOR_TEXT in s and "Reply to" in s and "Send reply" in s, timeout=15)
     tmux.send("C-s")
     tmux.wait_for("Reply queued", timeout=15)
     assert "\x1b]52" not in tmux.raw_screen()
 
+    tmux.wait_for(lambda s: "esc Back" in s and "Send reply" not in s)  # the conversation again
     tmux.send("q")
-    tmux.wait_for(lambda _: tmux.pane_dead(), timeout=15)
+    tmux.wait_for(lambda _: tmux.pane_dead(), timeout=30)
     assert tmux.exit_status() == 0
 
     # flush the outbox through the demo's send command (the demo's Sent folder already

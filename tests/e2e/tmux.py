@@ -33,6 +33,7 @@ class Tmux:
         self.socket = str(workdir / f"tmux-{uuid.uuid4().hex[:8]}.sock")
         self.session = "e2e"
         self.width, self.height = width, height
+        self.status_file = workdir / f"exit-{uuid.uuid4().hex[:8]}"
 
     def _tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -42,7 +43,10 @@ class Tmux:
 
     def start(self, argv: list[str], env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
         environment = {**_without_fixed_size(os.environ), **(env or {}), "TERM": "xterm-256color"}
-        command = " ".join(shlex.quote(a) for a in argv)
+        # tmux sometimes loses a dead pane's status (the pty's EOF wins the race against the
+        # child's exit): the shell around the program writes it down
+        program = " ".join(shlex.quote(a) for a in argv)
+        command = f"{program}; echo $? > {shlex.quote(str(self.status_file))}"
         # keep the pane after the program exits, so a crash stays readable
         self._tmux(
             "new-session", "-d", "-s", self.session, "-x", str(self.width), "-y", str(self.height),
@@ -79,14 +83,20 @@ class Tmux:
         raise TmuxError(f"timed out after {timeout}s waiting for {what!r}; screen was:\n{screen}")
 
     def pane_dead(self) -> bool:
+        """The program has ended (the pane stays, with its last screen)."""
         out = self._tmux("display-message", "-p", "-t", self.session, "#{pane_dead} #{pane_dead_status}", check=False)
         return out.stdout.strip().startswith("1")
 
-    def exit_status(self) -> int | None:
-        out = self._tmux("display-message", "-p", "-t", self.session, "#{pane_dead_status}", check=False)
-        value = out.stdout.strip()
-        return int(value) if value.isdigit() else None
+    def exit_status(self, timeout: float = 5.0) -> int | None:
+        """The dead pane's exit status (tmux fills it in a moment after the pane dies)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.status_file.read_text().strip() if self.status_file.exists() else ""
+            if value.isdigit() or time.monotonic() > deadline:
+                return int(value) if value.isdigit() else None
+            time.sleep(0.05)
 
     def kill(self) -> None:
         self._tmux("kill-server", check=False)
         Path(self.socket).unlink(missing_ok=True)
+        self.status_file.unlink(missing_ok=True)
