@@ -202,6 +202,7 @@ def walk(
     stored if the caller fails on the way)."""
     since = None if cursor.watermark is None else cursor.watermark - OVERLAP
     latest = cursor.watermark  # the overlap is a margin: a later threshold up to here misses nothing
+    floor = since or 0  # RT lists from a little earlier (the threshold's slack): older was covered before
     whole = cursor.watermark is None  # a first sync reads every ticket anyway
     page = 1
     handled: set[tuple[str, int]] = set()
@@ -209,7 +210,7 @@ def walk(
         items = search.page(since, page, latest=latest, whole=whole)
         stamped = [(_ticket_id(t), epoch(t.get("LastUpdated")) or 0, t) for t in items]
         new = [(tid, stamp, t) for tid, stamp, t in stamped if (tid, stamp) not in handled]
-        changed = [(tid, t) for tid, stamp, t in new if cursor.seen.get(tid) != stamp]
+        changed = [(tid, t) for tid, stamp, t in new if stamp >= floor and cursor.seen.get(tid) != stamp]
         records = [t for _, t in changed] if whole or not changed else search.records([tid for tid, _ in changed])
         for record in records:
             stamp = epoch(record.get("LastUpdated")) or 0

@@ -383,6 +383,21 @@ def test_overlap_rereads_a_change_that_committed_late(rt_server: RTServer, conne
     assert after is not None and after["watermark"] >= cursor["watermark"]
 
 
+def test_ticket_older_than_the_window_is_not_read_again(rt_server: RTServer, quiet_queue: RTConnector) -> None:
+    """RT lists a few seconds before the window (the threshold's slack); those tickets were
+    covered by earlier pulls and must not be read whole again on every pull."""
+    tid = rt_server.mail(CAROL, "Below the window", "b", queue="Other")
+    stamp = epoch(rt_server.ticket(tid)["LastUpdated"])
+    assert stamp is not None
+    cursor = {"v": 1, "queues": ["Other"], "watermark": stamp + OVERLAP + 3, "seen": {}, "deleted_after": 0}
+    before = quiet_queue.client.requests
+
+    found, _, _ = pull_all(quiet_queue, cursor)
+
+    assert str(tid) not in found
+    assert quiet_queue.client.requests - before <= 2  # the listing and the deletion check
+
+
 def test_keyset_paging_reads_every_ticket_once(rt_server: RTServer) -> None:
     conn = connect(rt_server, ("Billing",))
     made = [rt_server.create_ticket(f"Paging {n}", "p", queue="Billing") for n in range(60)]
