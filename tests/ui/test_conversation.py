@@ -165,6 +165,7 @@ async def test_escape_keeps_the_draft_and_reply_offers_it_back(make_app: AppFact
         await pilot.press("escape")
         await until(pilot, lambda: app.service.conversation(cid).draft == "Half a thought", "the draft stored")
         assert app.screen is screen
+        await until(pilot, lambda: "unsent draft — r continues it" in screen_text(app), "the header says a draft waits")
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, ComposeScreen), "compose")
         compose = app.screen

@@ -27,9 +27,12 @@ class ConversationHeader(Widget):
         super().__init__(id=id)
         self._conv: Conversation | None = None
         self._position = ""
+        self._draft_hint = ""
 
-    def show(self, conv: Conversation, position: str) -> None:
+    def show(self, conv: Conversation, position: str, *, draft_key: str | None = None) -> None:
+        """``draft_key``: the reply key to name when an unsent draft waits (``None``: no draft)."""
         self._conv, self._position = conv, position
+        self._draft_hint = "" if draft_key is None else f"✎ unsent draft — {draft_key} continues it"
         self.refresh()
 
     def render(self) -> Content:
@@ -50,6 +53,8 @@ class ConversationHeader(Widget):
         parts.append(("  ·  ".join(facts), dim))
         if conv.tags:
             parts += ["   ", (" ".join(f"#{t}" for t in conv.tags), style("conversation-header--tags", partial=True))]
+        if self._draft_hint:
+            parts += ["   ", (self._draft_hint, style("conversation-header--priority", partial=True))]
         if self._position:
             parts += ["   ", (self._position, dim)]
         width = self.size.width
