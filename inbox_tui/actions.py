@@ -72,6 +72,7 @@ _ACTIONS = (
     Action("conversation.pending", "Mark pending (waiting on customer)"),
     Action("conversation.reopen", "Reopen"),
     Action("conversation.tag", "Add or remove tags"),
+    Action("conversation.assign", "Assign to me or to another agent"),
     Action("conversation.next", "Next conversation", footer=True),
     Action("conversation.previous", "Previous conversation"),
     Action("conversation.scroll_down", "Scroll thread down"),

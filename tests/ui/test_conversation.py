@@ -172,3 +172,25 @@ async def test_escape_keeps_the_draft_and_reply_offers_it_back(make_app: AppFact
         assert isinstance(compose, ComposeScreen)
         assert compose.text_area.text == "Half a thought"
         assert "Your saved draft is back" in screen_text(app)
+
+
+async def test_assign_by_keyboard_feeds_the_mine_view(make_app: AppFactory) -> None:
+    from inbox_tui.ui.screens.assign_input import AssignScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_conversation_of(pilot, app, ERIK)
+        cid = screen.conversation_id
+        assert cid not in app.service.queue_ids("mine")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, AssignScreen), "the assign dialog")
+        assert "nobody" in screen_text(app)
+        await type_text(pilot, "me\n")
+        await until(pilot, lambda: app.service.conversation(cid).conversation.assignee != "", "assignee stored")
+        assert cid in app.service.queue_ids("mine")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, AssignScreen), "the assign dialog again")
+        await type_text(pilot, "Priya <priya@shop.example>\n")
+        await until(pilot, lambda: "priya" in app.service.conversation(cid).conversation.assignee.lower(), "reassigned")
+        assert cid not in app.service.queue_ids("mine")

@@ -40,6 +40,7 @@ class ConversationScreen(TriageKeys, ActingScreen):
         bind("conversation.pending", "set_status('pending')"),
         bind("conversation.reopen", "set_status('open')"),
         bind("conversation.tag", "tag"),
+        bind("conversation.assign", "assign"),
         bind("conversation.next", "walk(1)"),
         bind("conversation.previous", "walk(-1)"),
         bind("conversation.scroll_down", "scroll(1)"),
@@ -240,3 +241,23 @@ class ConversationScreen(TriageKeys, ActingScreen):
             )
 
         self.app.push_screen(TagScreen(self.detail.conversation.tags), apply)
+
+    def action_assign(self) -> None:
+        from inbox_tui.ui.screens.assign_input import AssignScreen
+
+        if self.detail is None:
+            return
+        cid = self.conversation_id
+
+        def apply(who: str | None) -> None:
+            if who is None:
+                return
+            self.run_service(
+                lambda: self.service.assign(cid, who),
+                lambda _: f"Assigned to {who}",
+                conversation_id=cid,
+                after=lambda _: self.load(keep_scroll=True),
+            )
+
+        conv = self.detail.conversation
+        self.app.push_screen(AssignScreen(conv.assignee, upstream="assign" in self.detail.upstream), apply)
