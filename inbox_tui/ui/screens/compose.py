@@ -231,24 +231,25 @@ class ComposeScreen(ModalScreen[str | None]):
         if reply is None:
             self.show_error(f"No canned reply has the shortcut ;{code}")
             return
-        try:
-            body = self.service.render(self.conversation_id, reply.body)
-            self.show_error("")
-        except PlaceholderError as exc:
-            body = reply.body
-            self.show_error(str(exc))
+        body = self._rendered(reply)
         area.replace(body.rstrip("\n"), (row, col - len(code) - 1), (row, col))
         self.canned = reply.slug
 
     def _insert_canned(self, reply: CannedReply | None) -> None:
         if reply is None:
             return
-        try:
-            body = self.service.render(self.conversation_id, reply.body)
-            self.show_error("")
-        except PlaceholderError as exc:
-            body = reply.body
-            self.show_error(str(exc))
+        body = self._rendered(reply)
         self.canned = reply.slug
         self.text_area.insert(body)
         self.text_area.focus()
+
+    def _rendered(self, reply: CannedReply) -> str:
+        """The canned body with placeholders filled; unfilled, with the reason shown, when
+        one cannot be (sending then refuses until the agent fixes it)."""
+        try:
+            body = self.service.render(self.conversation_id, reply.body)
+        except PlaceholderError as exc:
+            self.show_error(str(exc))
+            return reply.body
+        self.show_error("")
+        return body
