@@ -149,3 +149,18 @@ async def test_command_palette_runs_an_action_by_its_description(make_app: AppFa
         await settle(pilot)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, QueueScreen) and queue.cursor == len(queue.ids) - 1, "the last row")
+
+
+async def test_an_empty_home_says_how_to_add_an_account(tmp_path: Path) -> None:
+    from inbox_tui import bootstrap, keymap, paths
+    from inbox_tui.ui.app import InboxApp
+
+    paths.set_home(tmp_path / "fresh")
+    try:
+        app = InboxApp(bootstrap.build_service(tmp_path / "fresh"), keymap.load("default", None))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await until(pilot, lambda: "inbox account add" in screen_text(app), "the no-account hint")
+            assert "inbox demo" in screen_text(app) and "inbox zero" not in screen_text(app)
+    finally:
+        paths.set_home(None)

@@ -36,6 +36,7 @@ EMPTY = {
     "mine": "Nothing assigned to you.",
     "closed": "Nothing closed yet.",
 }
+NO_ACCOUNT = "No account yet. Add one with `inbox account add …` (see the README), or try `inbox demo`."
 
 
 class QueueScreen(TriageKeys, ActingScreen):
@@ -131,6 +132,8 @@ class QueueScreen(TriageKeys, ActingScreen):
         queue = self.queue
         if self.search:
             queue.empty_text = "No conversation matches this search."
+        elif not self.service.config.accounts:
+            queue.empty_text = NO_ACCOUNT
         else:
             queue.empty_text = EMPTY.get(view, "Nothing here.")
         queue.set_ids(ids, keep=keep, then=then)
