@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from connectors._html import text_to_html
 from connectors.base import Capabilities, KnownLookup, OutgoingReply, SendResult, ShouldStop
 from connectors.freshdesk.client import FreshdeskClient, PageCapReached
 from connectors.freshdesk.mapping import (
@@ -174,7 +173,7 @@ class FreshdeskConnector:
 
     # ------------------------------------------------------------------ replies and notes
     def send_reply(self, reply: OutgoingReply) -> SendResult:
-        payload: dict[str, Any] = {"body": _html(reply.body_text)}
+        payload: dict[str, Any] = {"body": text_to_html(reply.body_text)}
         if self.user_id:
             payload["user_id"] = self.user_id
         cc = [a.email for a in reply.cc if a.email]
@@ -207,7 +206,7 @@ class FreshdeskConnector:
         return None
 
     def add_note(self, conversation_remote_id: str, body: str, op_id: str) -> SendResult:
-        payload: dict[str, Any] = {"body": _html(body), "private": True}
+        payload: dict[str, Any] = {"body": text_to_html(body), "private": True}
         if self.user_id:
             payload["user_id"] = self.user_id
         created = self.client.create(conversation_remote_id, "notes", payload)
@@ -254,11 +253,6 @@ class FreshdeskConnector:
     def current_version(self, conversation_remote_id: str) -> str:
         updated = parse_time(self.client.ticket(conversation_remote_id).get("updated_at"))
         return iso(updated) if updated else ""
-
-
-def _html(text: str) -> str:
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs if p.strip())
 
 
 def _date(text: str) -> datetime | None:

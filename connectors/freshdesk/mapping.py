@@ -17,12 +17,12 @@ What Freshdesk sends, and what we make of it:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import parseaddr
 from typing import Any
 
+from connectors._values import as_int, folded_digest, iso, parse_time
 from inbox_tui.model import (
     Address,
     Attachment,
@@ -47,32 +47,9 @@ AgentName = Callable[[int], Address | None]
 """Looks an agent up by id (``None`` when unknown)."""
 
 
-def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def body_digest(text: str) -> str:
     """Whitespace-insensitive digest of a body: how ``find_sent`` recognises our reply."""
-    return hashlib.sha256(" ".join(clean_text(text).split()).encode()).hexdigest()[:32]
+    return folded_digest(text)[:32]
 
 
 def map_status(raw: Any, problems: list[str], ticket_id: str) -> tuple[Status, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from connectors.base import Capabilities, KnownLookup, OutgoingReply, SendResult, ShouldStop
 from connectors.helpscout.client import HelpScoutClient
-from connectors.helpscout.html import html_to_text, text_to_html
+from connectors._html import html_to_text, text_to_html
 from connectors.helpscout.mapping import (
     WRITE_STATUS,
     as_int,

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from connectors.helpscout.html import html_to_text
+from connectors._html import html_to_text
+from connectors._values import as_int, folded_digest, iso, parse_time
 from inbox_tui.model import (
     Address,
     Attachment,
@@ -60,30 +61,6 @@ MERGED_KEYS = ("conversation", "conversationId", "originalConversation", "origin
 kept permissive; the reliable signal is the 301 on the old id)."""
 
 
-def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_time(value: Any) -> datetime | None:
-    """Help Scout's ``2026-01-02T03:04:05Z`` (ISO 8601, UTC); ``None`` for null or junk."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def stamp(conv: Mapping[str, Any]) -> datetime | None:
     """The newest change time the conversation shows (a lower bound of its ``modifiedAt``)."""
     waiting = conv.get("customerWaitingSince")
@@ -112,7 +89,7 @@ def fingerprint(conv: Mapping[str, Any]) -> str:
 
 def body_digest(text: str) -> str:
     """Whitespace-insensitive digest of a body: how ``find_sent`` recognises our reply."""
-    return hashlib.sha256(" ".join(clean_text(text).split()).encode()).hexdigest()[:32]
+    return folded_digest(text)[:32]
 
 
 def person(value: Any) -> Address:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from connectors.rt.html import html_to_text
+from connectors._html import html_to_text
 from inbox_tui.model import (
     Address,
     Attachment,

@@ -4,13 +4,13 @@ becomes a ``problems`` entry instead of an exception."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from connectors._values import folded_digest, iso, parse_time
 from inbox_tui.model import (
     Address,
     Attachment,
@@ -55,23 +55,9 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def body_digest(text: str) -> str:
-    """Hash of a comment body with whitespace folded (Zendesk trims and re-wraps)."""
-    return hashlib.sha256(" ".join(clean_text(text or "").split()).encode()).hexdigest()
+    """Whitespace-insensitive digest of a body: how ``find_sent`` recognises our reply."""
+    return folded_digest(text)
 
 
 def map_status(raw: Any) -> tuple[Status, str, str | None]:

@@ -18,7 +18,7 @@ import pytest
 
 from connectors.base import Connector, OutgoingReply
 from connectors.helpscout import HelpScoutConnector, open_connector
-from connectors.helpscout.html import html_to_text
+from connectors._html import html_to_text
 from connectors.helpscout.mapping import STATUS_MAP
 from inbox_tui.errors import AmbiguousSend, AuthError, ConnectorError, TransportError
 from inbox_tui.model import Direction, RemoteConversation, Status

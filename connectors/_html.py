@@ -1,4 +1,5 @@
-"""Help Scout thread bodies are HTML; the inbox shows text. Both directions, stdlib only.
+"""Helpdesk bodies in HTML (Help Scout threads, Freshdesk conversations, RT's ``text/html``
+correspondence) ↔ the inbox's plain text. Both directions, stdlib only.
 
 ``html_to_text`` is forgiving on purpose (``html.parser``): block elements become line
 breaks, ``<script>``/``<style>`` vanish, a link keeps its target as ``text (url)``. Its
@@ -14,8 +15,9 @@ import re
 from html.parser import HTMLParser
 
 _BLOCKS = {
-    "address", "article", "blockquote", "div", "dl", "dt", "dd", "figure", "footer", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tr", "ul",
+    "address", "article", "blockquote", "div", "dl", "dt", "dd", "fieldset", "figure", "footer", "form",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
+    "table", "tr", "ul",
 }  # fmt: skip
 _HIDDEN = {"script", "style", "head", "title", "template"}
 
