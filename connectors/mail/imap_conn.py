@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import imaplib
 import socket
-import ssl
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError, ProtocolError
 
-from connectors.mail.tls import Endpoint, client_context, describe_tls_failure, endpoint
+from connectors.mail.tls import CONNECT_FAILURES, Endpoint, client_context, connect_failure, endpoint
 from inbox_tui.errors import AuthError, ConfigError, ConnectorError, TransportError
 from inbox_tui.model import Address, clean_line
 
@@ -167,12 +166,8 @@ def imap_errors(where: str, doing: str) -> Iterator[None]:
         raise
     except LoginError as exc:
         raise AuthError(f"{where} refused the login ({clean_line(str(exc), 200)})") from None
-    except (ssl.SSLError, ssl.CertificateError) as exc:
-        raise TransportError(describe_tls_failure(exc, where) or f"TLS with {where} failed") from None
-    except socket.gaierror as exc:
-        raise TransportError(f"cannot resolve {where} ({exc.strerror or exc})") from None
-    except ConnectionRefusedError:
-        raise TransportError(f"{where} refused the connection (is the server running, is the port right?)") from None
+    except CONNECT_FAILURES as exc:
+        raise connect_failure(exc, where) from None
     except (TimeoutError, socket.timeout):
         raise TransportError(f"{where} did not answer in time while {doing}") from None
     except imaplib.IMAP4.abort as exc:

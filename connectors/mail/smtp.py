@@ -20,11 +20,10 @@ from __future__ import annotations
 import re
 import smtplib
 import socket
-import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from connectors.mail.tls import Endpoint, client_context, describe_tls_failure
+from connectors.mail.tls import CONNECT_FAILURES, Endpoint, client_context, connect_failure
 from inbox_tui.errors import AmbiguousSend, AuthError, ConnectorError, TransportError
 from inbox_tui.model import clean_line
 
@@ -94,12 +93,8 @@ def _connect(account: SmtpAccount, where: str) -> smtplib.SMTP:
         return client
     except ConnectorError:
         raise
-    except (ssl.SSLError, ssl.CertificateError) as exc:
-        raise TransportError(describe_tls_failure(exc, where) or f"TLS with {where} failed") from None
-    except socket.gaierror as exc:
-        raise TransportError(f"cannot resolve {where} ({exc.strerror or exc})") from None
-    except ConnectionRefusedError:
-        raise TransportError(f"{where} refused the connection (is the server running, is the port right?)") from None
+    except CONNECT_FAILURES as exc:
+        raise connect_failure(exc, where) from None
     except (TimeoutError, socket.timeout):
         raise TransportError(f"{where} did not answer in time") from None
     except smtplib.SMTPResponseException as exc:

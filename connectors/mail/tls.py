@@ -15,6 +15,7 @@ PEM file in ``ca_file`` when the account sets one.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import ssl
 from dataclasses import dataclass
 
@@ -85,6 +86,19 @@ def client_context(ca_file: str | None) -> ssl.SSLContext:
     context.check_hostname = True
     context.verify_mode = ssl.CERT_REQUIRED
     return context
+
+
+CONNECT_FAILURES = (ssl.SSLError, ssl.CertificateError, socket.gaierror, ConnectionRefusedError)
+"""What can go wrong reaching a mail server before it says a word (IMAP and SMTP alike)."""
+
+
+def connect_failure(exc: BaseException, where: str) -> TransportError:
+    """The one-line error for one of :data:`CONNECT_FAILURES`."""
+    if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
+        return TransportError(describe_tls_failure(exc, where) or f"TLS with {where} failed")
+    if isinstance(exc, socket.gaierror):
+        return TransportError(f"cannot resolve {where} ({exc.strerror or exc})")
+    return TransportError(f"{where} refused the connection (is the server running, is the port right?)")
 
 
 def describe_tls_failure(exc: BaseException, where: str) -> str | None:
