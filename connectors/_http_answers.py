@@ -37,6 +37,16 @@ def error_for(response: httpx.Response, error_message: ErrorMessage | None = Non
     return with_status(ConnectorError(f"{vendor} rejected {where} ({status}: {detail})", title="Request rejected"), status)
 
 
+def error_body(response: httpx.Response) -> Mapping[str, Any] | None:
+    """An error answer's JSON object, for a vendor's ``error_message``; ``None`` when the
+    body is not a JSON object (HTML from a proxy, empty, a bare string)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, Mapping) else None
+
+
 def response_json(response: httpx.Response, vendor: str | None = None) -> Any:
     """The JSON body, or ``TransportError`` with a one-line reason (HTML instead of JSON,
     cut-off JSON, not UTF-8). An empty body is ``None``."""

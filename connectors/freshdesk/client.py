@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from connectors._http import make_client, request, response_json
+from connectors._http_answers import error_body
 from inbox_tui.errors import AmbiguousSend, ConnectorError, NotFound, TransportError
 
 PAGES_LIMIT = 1000
@@ -29,11 +30,8 @@ class PageCapReached(ConnectorError):
 def error_message(response: httpx.Response) -> str:
     """``{"description": "Validation failed", "errors": [{field, message, code}]}`` or
     ``{"code", "message"}`` as one line."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, Mapping):
+    body = error_body(response)
+    if body is None:
         return ""
     parts = [str(body.get("description") or body.get("message") or body.get("code") or "")]
     for item in body.get("errors") or ():

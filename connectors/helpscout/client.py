@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from connectors._http import BearerAuth, make_client, request, response_json
+from connectors._http_answers import error_body
 from connectors.helpscout.mapping import as_int, parse_time
 from inbox_tui.errors import AmbiguousSend, AuthError, NotFound, TransportError
 
@@ -34,11 +35,8 @@ _MOVED = re.compile(r"/v2/conversations/(\d+)")
 
 def vnd_message(response: httpx.Response) -> str:
     """Help Scout's ``application/vnd.error+json`` body as one line."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, Mapping):
+    body = error_body(response)
+    if body is None:
         return ""
     parts = [str(body.get("message") or body.get("error_description") or body.get("error") or "")]
     embedded = body.get("_embedded")

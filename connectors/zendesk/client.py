@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from connectors._http import BearerAuth, RetryPolicy, make_client, request, response_json
+from connectors._http_answers import error_body
 from inbox_tui.errors import AuthError, ConnectorError, NotFound, TransportError
 
 PAGE_SIZE = 100
@@ -33,11 +34,8 @@ ShouldStop = Callable[[], bool]
 
 def error_message(response: httpx.Response) -> str:
     """Zendesk's error envelope as one line (the Ruby client reads the same fields)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, Mapping):
+    body = error_body(response)
+    if body is None:
         return ""
     error = body.get("error")
     if isinstance(error, Mapping):  # {"error": {"title", "message"}} on some endpoints
