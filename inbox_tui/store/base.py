@@ -19,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from inbox_tui.errors import StorageError
+from inbox_tui.store import search_index
 from inbox_tui.store.schema import migrations
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -78,6 +79,7 @@ class StoreBase:
                 raise StorageError(f"{self.path}: the cache is busy ({exc})") from None
             try:
                 yield self.conn
+                search_index.reindex_stale(self.conn)  # the messages' words, in the same commit
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise

@@ -43,8 +43,7 @@ class QueueMixin(StoreBase):
             clauses.append("0")
         elif match:
             clauses.append(
-                "c.id IN (SELECT m.conversation_id FROM messages m WHERE m.id IN "
-                "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))"
+                "c.id IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?)"
             )
             params.append(match)
         return " AND ".join(clauses), params

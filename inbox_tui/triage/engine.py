@@ -26,7 +26,7 @@ from inbox_tui.triage.views import DEFAULT_VIEWS, SORTS, ViewSpec
 CHUNK = 1000
 FIRST_PAGE = 100
 COMMON_HITS = 5000
-"""A free-text search with at least this many message hits gets its first page early."""
+"""A free-text search matching at least this many conversations gets its first page early."""
 FIRST_PAGE_BUDGET = 0.06
 """Seconds the first-page walk may take before it gives up (the full search still runs)."""
 IDS_KEPT = 16
@@ -198,7 +198,7 @@ class Triage:
         # join when the full list lands (it keeps the order; the cursor keeps its row)
         match = match.removesuffix("*")
         hits = self.store.query_one(
-            "SELECT count(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)",
+            "SELECT count(*) FROM (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ? LIMIT ?)",
             (match, COMMON_HITS),
         )
         if hits is None or hits[0] < COMMON_HITS:

@@ -2,7 +2,7 @@
 
 User values only ever travel as parameters. Free text becomes an FTS5 ``MATCH`` whose
 every token is quoted, so no FTS syntax (``NEAR``, ``*``, column filters) can be typed in;
-adjacent bare words are merged into one ``MATCH`` (all of them in one message).
+adjacent bare words are merged into one ``MATCH`` (all of them in one conversation).
 """
 
 from __future__ import annotations
@@ -17,19 +17,16 @@ from inbox_tui.triage.timeparse import iso, parse_day, parse_duration
 
 _TOKEN = re.compile(r"\w[\w'.@+-]*", re.UNICODE)
 _COMPARE = re.compile(r"(<=|>=|<|>|=)?(.*)", re.DOTALL)
-FTS_SQL = (
-    "c.id IN (SELECT m.conversation_id FROM messages_fts JOIN messages m INDEXED BY messages_conversation_of "
-    "ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?)"
-)
-"""Hits are message rows; the compact (id, conversation_id) index maps them (store m004)."""
+FTS_SQL = "c.id IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?)"
+"""Hits are conversations: one index row per conversation (store/search_index.py)."""
 FTS_ROW_SQL = (
-    "EXISTS (SELECT 1 FROM messages m INDEXED BY messages_conversation CROSS JOIN messages_fts "
-    "ON messages_fts.rowid = m.id WHERE m.conversation_id = c.id AND messages_fts MATCH :first_page_match)"
+    "EXISTS (SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH :first_page_match "
+    "AND conversations_fts.rowid = c.id)"
 )
-"""The same test for one conversation: its few messages, each looked up in the index by
-rowid (``CROSS JOIN`` keeps that order). Cheap per row, so walking a view in its order
-finds the first page of a search over common words long before ``FTS_SQL`` has listed
-every hit; ruinous for rare words (it would test every conversation)."""
+"""The same test for one conversation: a seek by rowid in the word's doclist. Cheap per
+row, so walking a view in its order finds the first page of a search over common words
+before ``FTS_SQL`` has listed every hit; ruinous for rare words (it would test every
+conversation)."""
 
 
 def pure_free_text(compiled: Compiled) -> str | None:
