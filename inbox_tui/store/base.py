@@ -3,24 +3,29 @@
 One ``sqlite3`` connection per ``Store`` (``check_same_thread=False``) behind a lock, WAL,
 foreign keys on, a busy timeout so a TUI and an ``inbox sync`` process share the file.
 Write transactions are ``BEGIN IMMEDIATE`` so two processes never deadlock on upgrade.
+
+``sqlite_utils`` (≈60 ms of imports: click, pluggy, dateutil) is only needed to migrate;
+opening an up-to-date cache checks the applied migrations with plain ``sqlite3`` and
+imports it only when one is due, or when something asks for ``store.db``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from inbox_tui.errors import StorageError
 from inbox_tui.store import search_index
-from inbox_tui.store.schema import migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -44,6 +49,28 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+MIGRATION_SET = "inbox_tui"
+_MIGRATION_DEF = re.compile(r"^def (m\d+_\w+)\(", re.MULTILINE)
+
+
+def migration_names() -> frozenset[str]:
+    """The migrations ``schema.py`` defines, read from its text: importing it would import
+    sqlite_utils. ``tests/unit/test_store_lazy.py`` checks this equals what it registers."""
+    return frozenset(_MIGRATION_DEF.findall(Path(__file__).with_name("schema.py").read_text(encoding="utf-8")))
+
+
+def migrations_due(conn: sqlite3.Connection) -> bool:
+    try:
+        rows = conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,))
+        applied = {name for (name,) in rows}
+    except sqlite3.OperationalError:  # a new cache: no migrations table yet
+        return True
+    try:
+        return not migration_names() <= applied
+    except OSError:  # no readable schema.py (a zipped install): let sqlite_utils decide
+        return True
+
+
 class StoreBase:
     def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = str(path)
@@ -57,13 +84,24 @@ class StoreBase:
                 self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
-            self.db = Database(self.conn)
+            self._db: Database | None = None
             self._lock = threading.RLock()
-            if not readonly:
+            if not readonly and migrations_due(self.conn):
+                from inbox_tui.store.schema import migrations
+
                 with self._lock:
                     migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"{self.path}: cannot open the cache ({exc})") from None
+
+    @property
+    def db(self) -> Database:
+        """sqlite_utils over the same connection (migrations); imported on first use."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn)
+        return self._db
 
     def close(self) -> None:
         with self._lock:
