@@ -38,7 +38,7 @@ import queue_bench as qb  # noqa: E402  (puts the project on sys.path too)
 from triage_pty import PtyApp  # noqa: E402
 
 from inbox_tui.store import Store  # noqa: E402
-from inbox_tui.ui.screens.queue import EMPTY  # noqa: E402
+from inbox_tui.ui.screens.queue import EMPTY, NO_ACCOUNT  # noqa: E402
 
 INBOX = str(Path(sys.executable).with_name("inbox"))
 UI_SEARCHES = (("order number", "4242"), ("customer address", "customer42@example.com"), ("two words", "refund courier"),
@@ -87,7 +87,10 @@ def subject_bytes(service: qb.InboxService, view: str, search: str | None = None
     row's subject, or the empty-view text."""
     ids = service.queue_ids(view, search)
     if not ids:
-        text = "No conversation matches this search." if search else EMPTY.get(view, "Nothing here.")
+        if search:
+            text = "No conversation matches this search."
+        else:  # the bench home has no account: an empty view says how to add one
+            text = EMPTY.get(view, "Nothing here.") if service.config.accounts else NO_ACCOUNT
         return text.encode()
     subject = service.rows(ids[:1])[0].subject
     return subject[: min(40, len(subject))].encode()
