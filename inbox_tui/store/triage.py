@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,6 +68,29 @@ class TriageMixin(StoreBase):
             cur = con.cursor()
             cur.row_factory = None  # plain tuples: a third faster on 100k ids
             return [r[0] for r in cur.execute(sql, params)]
+
+    def ids_where(self, where: str, params: Mapping[str, Any]) -> frozenset[int]:
+        """Ids of every conversation matching ``where``, in no order (one row back: a
+        100k-row fetch costs more in Python than the query)."""
+        return self._id_set(f"SELECT group_concat(c.id) FROM conversations c WHERE {where}", params)
+
+    def fts_ids(self, match: str) -> frozenset[int]:
+        """Ids of the conversations an FTS5 ``MATCH`` hits, read from the index alone."""
+        return self._id_set("SELECT group_concat(rowid) FROM conversations_fts WHERE conversations_fts MATCH ?", (match,))
+
+    def sums_over(self, terms: Sequence[str], params: Mapping[str, Any], ids: Collection[int]) -> list[int]:
+        """How many of ``ids`` each SQL term (over ``conversations c``) holds for, reading
+        only those rows."""
+        if not ids or not terms:
+            return [0] * len(terms)
+        sums = ", ".join(f"coalesce(sum({t}), 0)" for t in terms)
+        sql = f"SELECT {sums} FROM conversations c WHERE c.id IN (SELECT value FROM json_each(:sums_over_ids))"
+        row = self.query_one(sql, {**params, "sums_over_ids": dumps(sorted(ids))})
+        return [int(n) for n in row] if row else [0] * len(terms)
+
+    def _id_set(self, sql: str, params: Any) -> frozenset[int]:
+        row = self.query_one(sql, params)
+        return frozenset(map(int, row[0].split(","))) if row and row[0] else frozenset()
 
     def data_stamp(self) -> tuple[int, int]:
         """Changes when anything was written: by another process (``data_version``) or

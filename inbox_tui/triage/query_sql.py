@@ -20,24 +20,24 @@ _COMPARE = re.compile(r"(<=|>=|<|>|=)?(.*)", re.DOTALL)
 FTS_SQL = "c.id IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?)"
 """Hits are conversations: one index row per conversation (store/search_index.py)."""
 FTS_ROW_SQL = (
-    "EXISTS (SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH :first_page_match "
-    "AND conversations_fts.rowid = c.id)"
+    "EXISTS (SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH ? AND conversations_fts.rowid = c.id)"
 )
-"""The same test for one conversation: a seek by rowid in the word's doclist. Cheap per
+"""The same test for one conversation: a seek by rowid in the words' doclists. Cheap per
 row, so walking a view in its order finds the first page of a search over common words
 before ``FTS_SQL`` has listed every hit; ruinous for rare words (it would test every
-conversation)."""
+conversation). ``compile_query(per_row=True)`` uses it."""
 
 
-def pure_free_text(compiled: Compiled) -> str | None:
+def free_text_only(compiled: Compiled) -> str | None:
     """The ``MATCH`` expression when a compiled search is free text and nothing else."""
     sql = compiled.sql
     if sql.startswith("(") and sql.endswith(")"):
         sql = sql[1:-1]
-    for name, value in compiled.params.items():
-        if isinstance(value, str) and sql == FTS_SQL.replace("?", f":{name}"):
-            return value
+    if len(compiled.matches) == 1 and sql in (FTS_SQL.replace("?", f":{name}") for name in compiled.params):
+        return compiled.matches[0]
     return None
+
+
 PRIORITY_VALUES = {"low": 0, "normal": 0, "medium": 1, "high": 2, "urgent": 3}
 OPEN_OPS = "('pending','sending','failed','conflict','unconfirmed')"
 
@@ -86,14 +86,19 @@ class QueryContext:
 class Compiled:
     sql: str
     params: dict[str, Any] = field(default_factory=dict)
+    matches: list[str] = field(default_factory=list)
+    """The FTS5 ``MATCH`` expressions of its free text (none for fields only)."""
 
 
-def compile_query(query: str | None, ctx: QueryContext, *, params: dict[str, Any] | None = None) -> Compiled:
+def compile_query(
+    query: str | None, ctx: QueryContext, *, params: dict[str, Any] | None = None, per_row: bool = False
+) -> Compiled:
     """``query`` → ``Compiled(sql, params)`` (named ``:p1`` parameters plus ``:now``/``:soon``).
     An empty query matches everything (``1``). Pass the ``params`` of an earlier result to
-    combine two fragments in one statement. Raises ``QueryError``."""
+    combine two fragments in one statement. ``per_row`` tests free text one conversation
+    at a time (``FTS_ROW_SQL``), for walking a view in its order. Raises ``QueryError``."""
     text = query or ""
-    return _Compiler(text, ctx, params).run(parse(text))
+    return _Compiler(text, ctx, params, per_row).run(parse(text))
 
 
 def check(query: str) -> None:
@@ -102,14 +107,16 @@ def check(query: str) -> None:
 
 
 class _Compiler:
-    def __init__(self, query: str, ctx: QueryContext, params: dict[str, Any] | None) -> None:
+    def __init__(self, query: str, ctx: QueryContext, params: dict[str, Any] | None, per_row: bool) -> None:
         self.query = query
         self.ctx = ctx
         self.params = params if params is not None else {}
         self.params.update(now=iso(ctx.now), soon=iso(ctx.now + ctx.due_soon))
+        self.per_row = per_row
+        self.matches: list[str] = []
 
     def run(self, node: Node) -> Compiled:
-        return Compiled(self.node(node), self.params)
+        return Compiled(self.node(node), self.params, self.matches)
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -159,7 +166,8 @@ class _Compiler:
                 terms.extend(quoted)
         if not terms:
             return "0"  # punctuation only: nothing can match
-        return FTS_SQL.replace("?", self.bind(" ".join(terms)))
+        self.matches.append(" ".join(terms))
+        return (FTS_ROW_SQL if self.per_row else FTS_SQL).replace("?", self.bind(self.matches[-1]))
 
     # ------------------------------------------------------------------ fields
     def field(self, f: Field) -> str:
