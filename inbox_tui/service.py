@@ -14,18 +14,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import parseaddr
 
-from connectors.base import OutgoingReply, ParentMessage
 from inbox_tui import paths
 from inbox_tui.config import AppConfig
-from inbox_tui.errors import ConfigError, InboxError, NotFound, PlaceholderError
+from inbox_tui.errors import ConfigError, InboxError, NotFound
 from inbox_tui.journal import Journal
 from inbox_tui.model import (
     Address,
     Conversation,
     Direction,
-    Message,
     Note,
     OpKind,
     Operation,
@@ -34,10 +32,10 @@ from inbox_tui.model import (
     StoredMessage,
     clean_line,
     clean_text,
-    reply_subject,
     utcnow,
 )
-from inbox_tui.replies import CannedReply, load_dir, render, unresolved
+from inbox_tui.outgoing import conversation_placeholders, prepare_reply, reply_body, status_tag_ops
+from inbox_tui.replies import CannedReply, load_dir, render
 from inbox_tui.store import LocalChange, NewOp, Store
 from inbox_tui.triage.actions import TriageActions
 from inbox_tui.triage.engine import Triage
@@ -204,15 +202,9 @@ class InboxService(TriageActions):
         raise ConfigError(f"no canned reply named {slug_or_name!r} in {paths.replies_dir()}")
 
     def placeholder_values(self, conv: Conversation) -> dict[str, str]:
-        identity = self._identity(conv.account)
+        agent_email = self.config.agent_email or self._identity(conv.account).email
         return {
-            "customer.first_name": conv.customer.first_name,
-            "customer.name": conv.customer.name,
-            "customer.email": conv.customer.email,
-            "conversation.subject": conv.subject,
-            "conversation.id": str(conv.id),
-            "agent.name": self.config.agent_name,
-            "agent.email": self.config.agent_email or identity.email,
+            **conversation_placeholders(conv, self.config.agent_name, agent_email),
             **self.triage.placeholders(conv.id),
         }
 
@@ -228,86 +220,21 @@ class InboxService(TriageActions):
         ``seen_version``: the conversation version the agent was looking at; news that
         arrived after it turns the reply into a conflict at push time instead of a send.
         """
-        body = clean_text(body).strip("\n")
-        if not body.strip():
-            raise InboxError("the reply is empty", title="Reply not sent")
-        if (name := unresolved(body)) is not None:
-            raise PlaceholderError(name, "is still in the reply")
+        body = reply_body(body)
         conv = self._conversation(conversation_id)
-        if "reply" not in self.upstream.get(conv.account, frozenset()):
+        can = self.upstream.get(conv.account, frozenset())
+        if "reply" not in can:
             raise InboxError(f"account {conv.account} cannot send replies", title="Reply not sent")
         messages = self.store.messages(conversation_id)
-        outgoing = self._outgoing(conv, messages, body)
         template = self.canned(canned) if canned else None
-        change = LocalChange(
-            message=Message(
-                remote_id="",
-                direction=Direction.OUT,
-                sender=self._identity(conv.account),
-                date=utcnow(),
-                subject=outgoing.subject,
-                body_text=body,
-                to=outgoing.to,
-                message_id=outgoing.message_id,
-                in_reply_to=outgoing.in_reply_to,
-                references=outgoing.references,
-                flags=frozenset({"seen"}),
-            ),
-            message_op=outgoing.op_id,
-            status=template.status if template else None,
-            tags_add=template.tags if template else (),
-        )
-        ops = [NewOp(OpKind.REPLY, outgoing.to_payload(), id=outgoing.op_id)]
-        ops += self._status_tag_ops(conv, change.status, change.tags_add, ())
+        prepared = prepare_reply(conv, messages, body, identity=self._identity(conv.account), can=can, template=template)
         # the draft's text now lives in the operation until upstream confirms it
-        if template is not None:  # reply stats count uses per canned reply
-            ops[0].payload["canned"] = template.slug
         self.store.record_action(
-            conversation_id, change, ops, base_version=seen_version, drop_draft=True, group_id=getattr(self._group, "id", None)
-        )
+            conversation_id, prepared.change, prepared.ops, base_version=seen_version, drop_draft=True,
+            group_id=getattr(self._group, "id", None),
+        )  # fmt: skip
         self.triage.rescore([conversation_id])
-        return self.store.operation(outgoing.op_id)
-
-    def _outgoing(self, conv: Conversation, messages: list[StoredMessage], body: str) -> OutgoingReply:
-        identity = self._identity(conv.account)
-        parent = next((m for m in reversed(messages) if m.direction is Direction.IN), None)
-        if parent is None and messages:
-            parent = messages[-1]
-        to: tuple[Address, ...] = (conv.customer,) if conv.customer.email else ()
-        if parent is not None and parent.direction is Direction.IN and parent.sender.email:
-            to = (parent.sender,)
-        if not to:
-            raise InboxError("this conversation has no customer address to reply to", title="Reply not sent")
-        domain = identity.email.rpartition("@")[2] or "inbox-tui.invalid"
-        message_id = make_msgid(domain=domain).strip("<>")
-        references: tuple[str, ...] = ()
-        in_reply_to = ""
-        parent_ref = None
-        if parent is not None:
-            in_reply_to = parent.message_id
-            references = tuple(r for r in (*parent.references, parent.message_id) if r)
-            parent_ref = ParentMessage(
-                remote_id=parent.remote_id,
-                message_id=parent.message_id,
-                references=parent.references,
-                sender=parent.sender,
-                date_text=format_datetime(parent.date),
-                body_text=parent.body_text[:20000],
-                folder=parent.folder,
-            )
-        return OutgoingReply(
-            op_id=str(uuid.uuid4()),
-            conversation_remote_id=conv.remote_id,
-            message_id=message_id,
-            subject=reply_subject(conv.subject),
-            body_text=body,
-            to=to,
-            in_reply_to=in_reply_to,
-            references=references,
-            parent=parent_ref,
-            date_text=format_datetime(utcnow()),
-            extra={"marker": message_id},
-        )
+        return self.store.operation(prepared.op_id)
 
     def add_note(self, conversation_id: int, text: str) -> Note:
         body = clean_text(text).strip()
@@ -348,15 +275,7 @@ class InboxService(TriageActions):
     def _status_tag_ops(
         self, conv: Conversation, status: Status | None, add: Sequence[str], remove: Sequence[str]
     ) -> list[NewOp]:
-        can = self.upstream.get(conv.account, frozenset())
-        ops = []
-        if status is not None and status != conv.status and "status" in can:
-            ops.append(NewOp(OpKind.STATUS, {"status": str(status), "conversation_remote_id": conv.remote_id}))
-        if (add or remove) and "tags" in can:
-            ops.append(
-                NewOp(OpKind.TAGS, {"add": list(add), "remove": list(remove), "conversation_remote_id": conv.remote_id})
-            )
-        return ops
+        return status_tag_ops(conv, status, add, remove, self.upstream.get(conv.account, frozenset()))
 
     def mark_read(self, conversation_id: int, read: bool = True) -> None:
         conv = self._conversation(conversation_id)

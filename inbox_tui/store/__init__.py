@@ -12,6 +12,7 @@ from inbox_tui.store.base import iso, parse_iso
 from inbox_tui.store.conversations import ConversationsMixin
 from inbox_tui.store.drafts import DraftsMixin
 from inbox_tui.store.ingest import IngestResult
+from inbox_tui.store.once import OnceAction, OnceResult
 from inbox_tui.store.outbox import LocalChange, NewOp, OutboxMixin
 from inbox_tui.store.queue import VIEW_FILTERS, QueueMixin
 from inbox_tui.store.sync_state import SyncStateMixin
@@ -23,4 +24,4 @@ class Store(TriageMixin, OutboxMixin, QueueMixin, ConversationsMixin, DraftsMixi
     between a TUI and an ``inbox sync`` process."""
 
 
-__all__ = ["VIEW_FILTERS", "IngestResult", "LocalChange", "NewOp", "RuleOutcome", "ScoreRow", "Store", "iso", "parse_iso"]
+__all__ = ["VIEW_FILTERS", "IngestResult", "LocalChange", "NewOp", "OnceAction", "OnceResult", "RuleOutcome", "ScoreRow", "Store", "iso", "parse_iso"]

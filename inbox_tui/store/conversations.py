@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from inbox_tui.model import (
@@ -27,6 +28,28 @@ class ConversationsMixin(StoreBase):
             (conversation_id,),
         )
         return to_conversation(row) if row else None
+
+    def conversations_many(self, ids: Sequence[int]) -> dict[int, Conversation]:
+        """``conversation(id)`` for many at once (rules acting on a chunk)."""
+        marks = ",".join("?" * len(ids))
+        rows = self.query(
+            "SELECT c.*, u.email AS customer_email, u.name AS customer_name, "
+            "(SELECT group_concat(tag, char(31)) FROM tags t WHERE t.conversation_id = c.id) AS tag_list "
+            f"FROM conversations c LEFT JOIN customers u ON u.id = c.customer_id WHERE c.id IN ({marks})",
+            list(ids),
+        )
+        return {r["id"]: to_conversation(r) for r in rows}
+
+    def messages_many(self, ids: Sequence[int]) -> dict[int, list[StoredMessage]]:
+        """``messages(id)`` for many conversations at once."""
+        out: dict[int, list[StoredMessage]] = {i: [] for i in ids}
+        marks = ",".join("?" * len(ids))
+        rows = self.query(
+            f"SELECT * FROM messages WHERE conversation_id IN ({marks}) ORDER BY conversation_id, date, id", list(ids)
+        )
+        for r in rows:
+            out[r["conversation_id"]].append(to_message(r))
+        return out
 
     def conversation_by_remote(self, account: str, remote_id: str) -> Conversation | None:
         row = self.query_one("SELECT id FROM conversations WHERE account = ? AND remote_id = ?", (account, remote_id))

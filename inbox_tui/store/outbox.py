@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,76 +56,11 @@ class OutboxMixin(IngestMixin, StoreBase):
         base_version: int | None = None,
         drop_draft: bool = False,
     ) -> list[str]:
-        group = group_id or str(uuid.uuid4())
-        now = iso(utcnow())
         with self.transaction() as con:
-            conv = con.execute(
-                "SELECT id, account, status, news_version FROM conversations WHERE id = ?", (conversation_id,)
-            ).fetchone()
-            if conv is None:
-                raise NotFound(f"conversation {conversation_id} does not exist")
-            undo: dict[str, Any] = {}
-            if change.status is not None and change.status != conv["status"]:
-                undo["status"] = conv["status"]
-                con.execute("UPDATE conversations SET status = ? WHERE id = ?", (str(change.status), conversation_id))
-            if change.tags_add or change.tags_remove:
-                before = [r[0] for r in con.execute("SELECT tag FROM tags WHERE conversation_id = ?", (conversation_id,))]
-                after = [t for t in before if t not in change.tags_remove]
-                after += [t for t in change.tags_add if t not in after]
-                undo["tags"] = before
-                set_tags(con, conversation_id, after)
-            if change.message is not None or change.status is not None:
-                # answered or re-statused: the "back from snooze" marker has done its job
-                con.execute("UPDATE conversations SET woke_at = '', woke_reason = '' WHERE id = ? AND woke_at != ''", (conversation_id,))
-            if change.message is not None:
-                row_id = self._insert_message(
-                    con, conv["account"], conversation_id, change.message, op_id=change.message_op
-                )
-                undo["message_row"] = row_id
-            if change.note is not None:
-                cur = con.execute(
-                    "INSERT INTO notes (conversation_id, body, author, created_at, op_id, local_only) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (conversation_id, change.note[0], change.note[1], now, change.message_op, int(not change.message_op)),
-                )
-                undo["note_row"] = cur.lastrowid
-            if change.read is not None:
-                con.execute(
-                    "UPDATE messages SET flags = CASE WHEN ? THEN trim(flags || ',seen', ',') "
-                    "ELSE replace(replace(flags, 'seen', ''), ',,', ',') END "
-                    "WHERE conversation_id = ? AND direction = 'in' AND (instr(flags, 'seen') = 0) = ?",
-                    (change.read, conversation_id, change.read),
-                )
-            for op in ops:
-                con.execute(
-                    "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
-                    "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                    (
-                        op.id,
-                        group,
-                        conversation_id,
-                        conv["account"],
-                        str(op.kind),
-                        dumps(op.payload),
-                        dumps(undo),
-                        str(conv["news_version"] if base_version is None else base_version),
-                        now,
-                        now,
-                    ),
-                )
-                _log(con, op.id, "created")
-            if drop_draft and change.message is not None and change.message_op:
-                hold_draft(con, conversation_id, change.message_op, change.message.body_text)
-            elif drop_draft:
-                con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
-            if not ops and undo:
-                # a purely local change still needs its undo record
-                con.execute(
-                    "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
-                    "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'local', '{}', ?, ?, 'sent', ?, ?)",
-                    (str(uuid.uuid4()), group, conversation_id, conv["account"], dumps(undo), "", now, now),
-                )
-            refresh_conversation(con, conversation_id)
+            write_action(
+                con, self._insert_message, conversation_id, change, ops,
+                group=group_id or str(uuid.uuid4()), base_version=base_version, drop_draft=drop_draft, now=iso(utcnow()),
+            )  # fmt: skip
         return [op.id for op in ops]
 
     # ------------------------------------------------------------------ undo
@@ -276,6 +211,87 @@ class OutboxMixin(IngestMixin, StoreBase):
 
     def op_log(self, op_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.query("SELECT at, event, detail FROM operation_log WHERE op_id = ? ORDER BY id", (op_id,))]
+
+
+def write_action(
+    con: sqlite3.Connection,
+    insert_message: Callable[..., int],
+    conversation_id: int,
+    change: LocalChange,
+    ops: Sequence[NewOp],
+    *,
+    group: str,
+    base_version: int | None,
+    drop_draft: bool,
+    now: str,
+) -> None:
+    """Inside a transaction: one action's local change, its undo record and its
+    operations (``record_action`` one at a time; a batch of rule acknowledgements in
+    ``store/once.py``). Raises ``NotFound`` before writing anything."""
+    conv = con.execute(
+        "SELECT id, account, status, news_version FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    if conv is None:
+        raise NotFound(f"conversation {conversation_id} does not exist")
+    undo: dict[str, Any] = {}
+    if change.status is not None and change.status != conv["status"]:
+        undo["status"] = conv["status"]
+        con.execute("UPDATE conversations SET status = ? WHERE id = ?", (str(change.status), conversation_id))
+    if change.tags_add or change.tags_remove:
+        before = [r[0] for r in con.execute("SELECT tag FROM tags WHERE conversation_id = ?", (conversation_id,))]
+        after = [t for t in before if t not in change.tags_remove]
+        after += [t for t in change.tags_add if t not in after]
+        undo["tags"] = before
+        set_tags(con, conversation_id, after)
+    if change.message is not None or change.status is not None:
+        # answered or re-statused: the "back from snooze" marker has done its job
+        con.execute("UPDATE conversations SET woke_at = '', woke_reason = '' WHERE id = ? AND woke_at != ''", (conversation_id,))
+    if change.message is not None:
+        undo["message_row"] = insert_message(con, conv["account"], conversation_id, change.message, op_id=change.message_op)
+    if change.note is not None:
+        cur = con.execute(
+            "INSERT INTO notes (conversation_id, body, author, created_at, op_id, local_only) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (conversation_id, change.note[0], change.note[1], now, change.message_op, int(not change.message_op)),
+        )
+        undo["note_row"] = cur.lastrowid
+    if change.read is not None:
+        con.execute(
+            "UPDATE messages SET flags = CASE WHEN ? THEN trim(flags || ',seen', ',') "
+            "ELSE replace(replace(flags, 'seen', ''), ',,', ',') END "
+            "WHERE conversation_id = ? AND direction = 'in' AND (instr(flags, 'seen') = 0) = ?",
+            (change.read, conversation_id, change.read),
+        )
+    for op in ops:
+        con.execute(
+            "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
+            "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (
+                op.id,
+                group,
+                conversation_id,
+                conv["account"],
+                str(op.kind),
+                dumps(op.payload),
+                dumps(undo),
+                str(conv["news_version"] if base_version is None else base_version),
+                now,
+                now,
+            ),
+        )
+        _log(con, op.id, "created")
+    if drop_draft and change.message is not None and change.message_op:
+        hold_draft(con, conversation_id, change.message_op, change.message.body_text)
+    elif drop_draft:
+        con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
+    if not ops and undo:
+        # a purely local change still needs its undo record
+        con.execute(
+            "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
+            "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'local', '{}', ?, ?, 'sent', ?, ?)",
+            (str(uuid.uuid4()), group, conversation_id, conv["account"], dumps(undo), "", now, now),
+        )
+    refresh_conversation(con, conversation_id)
 
 
 def _unhold_draft(con: sqlite3.Connection, op: sqlite3.Row) -> None:

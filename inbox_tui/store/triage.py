@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +17,8 @@ from typing import Any
 from inbox_tui.model import utcnow
 from inbox_tui.store.aggregates import sort_key
 from inbox_tui.store.base import StoreBase, dumps, iso
+from inbox_tui.store.ingest import IngestMixin
+from inbox_tui.store.once import OnceAction, OnceResult, write_once
 from inbox_tui.store.outbox import NewOp, _log
 
 TEXT_PER_MESSAGE = 4000
@@ -58,7 +60,7 @@ class RuleOutcome:
     """Operations for what the account can push upstream (tags, status, assignee)."""
 
 
-class TriageMixin(StoreBase):
+class TriageMixin(IngestMixin, StoreBase):
     # ------------------------------------------------------------------ queues
     def select_ids(self, where: str, params: Mapping[str, Any], order: str, limit: int | None = None) -> list[int]:
         sql = f"SELECT c.id FROM conversations c WHERE {where} ORDER BY {order}"
@@ -233,9 +235,13 @@ class TriageMixin(StoreBase):
                 out[m["conversation_id"]]["messages"].append(dict(m))
         return out
 
-    def apply_rule_outcomes(self, outcomes: Sequence[RuleOutcome]) -> None:
+    def apply_rule_outcomes(
+        self, outcomes: Sequence[RuleOutcome], then: Callable[[], Sequence[OnceAction]] | None = None
+    ) -> OnceResult:
         """Everything the rules did to a batch of conversations, in one transaction:
-        local changes, their upstream operations, the once-records and ``rules_seen``."""
+        local changes, their upstream operations, the once-records and ``rules_seen``.
+        ``then`` runs inside it, after those changes (it reads them), and returns the
+        once-per-key actions (acknowledgements) to claim and write in the same commit."""
         now = iso(utcnow())
         with self.transaction() as con:
             for o in outcomes:
@@ -263,6 +269,7 @@ class TriageMixin(StoreBase):
                     "UPDATE conversations SET rules_seen = max(rules_seen, ?), score_stale = score_stale + ? WHERE id = ?",
                     (o.seen_row, int(bool(o.runs)), cid),
                 )
+            return write_once(con, self._insert_message, then(), now) if then is not None else OnceResult([], [])
 
     @staticmethod
     def _record_runs(con: sqlite3.Connection, conv_id: int, runs: Sequence[tuple[str, str, list[str]]], now: str) -> None:

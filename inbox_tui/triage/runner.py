@@ -2,8 +2,9 @@
 for a new conversation, ``customer_reply`` after that), time rules at the end of a pull,
 and dry runs for ``inbox rules test``. Rules decide for a chunk of conversations and
 their changes are written in one transaction — tags, priority, status, assignee with
-their outbox operations where the account can push them; snoozes and automatic
-acknowledgements (ordinary queued replies) then go through the service one by one.
+their outbox operations where the account can push them, and the automatic
+acknowledgements (ordinary queued replies, ``acks.py``) in the same commit; snoozes then
+go through the service one by one.
 
 No loops: a rule runs at most once per conversation and trigger (``rule_runs``), rule
 changes never count as arrivals or replies, and the rules see each customer message once
@@ -15,15 +16,15 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from inbox_tui import paths
 from inbox_tui.errors import InboxError
 from inbox_tui.model import OpKind, utcnow
-from inbox_tui.replies import render
 from inbox_tui.store import IngestResult, NewOp, RuleOutcome, parse_iso
 from inbox_tui.triage import rules as rules_mod
+from inbox_tui.triage.acks import Acknowledgements
 from inbox_tui.triage.language import detect
 from inbox_tui.triage.rules import TIME_TRIGGERS, Case, Fired, Rule, evaluate
 
@@ -31,9 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from inbox_tui.service import InboxService
 
 log = logging.getLogger("inbox_tui.triage")
-AUTO_REPLY_MAX_AGE = timedelta(hours=24)
-"""Never acknowledge mail older than this (a first sync of an old mailbox)."""
-_ROBOTS = ("noreply", "no-reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster", "bounce")
 
 
 def rules_file() -> Any:
@@ -166,24 +164,30 @@ class RuleRunner:
         return _Plan(subject, outcome, case, message, steps)
 
     def _write(self, plans: list[_Plan], now: datetime, report: RunReport) -> None:
-        self.store.apply_rule_outcomes([p.outcome for p in plans])
+        """The chunk's rule changes and its acknowledgements in one transaction; then
+        snoozes through the service."""
+        acks = Acknowledgements(self.service, now)
+        requests = [r for p in plans for action, value in p.steps if action == "auto_reply" and p.case is not None
+                    and (r := acks.request(p.case, value)) is not None]  # fmt: skip
+        written = self.store.apply_rule_outcomes(
+            [p.outcome for p in plans], then=(lambda: acks.prepare(requests)) if requests else None
+        )
         touched = [p.outcome.conversation_id for p in plans if p.outcome.runs]
         self.service.triage.rescore(touched)
+        for failed in written.failed:
+            report.problems.append(failed.problem)
+            log.warning("%s", failed.problem)
         for plan in plans:
             conv_id = plan.outcome.conversation_id
             report.fired += [(conv_id, rule, key, changes) for rule, key, changes in plan.outcome.runs
                              if changes != ["(conditions not met)"]]  # fmt: skip
             for action, value in plan.steps:
+                if action != "snooze":
+                    continue
                 try:
-                    if action == "auto_reply":
-                        assert plan.case is not None and plan.message is not None
-                        problem = self._auto_reply(plan.subject, plan.case, plan.message, value, now)
-                    else:
-                        self.service.snooze(conv_id, self.service.resolve_snooze(value))
-                        problem = None
+                    self.service.snooze(conv_id, self.service.resolve_snooze(value))
                 except InboxError as exc:
                     problem = f"#{conv_id}: rule action {action} failed: {exc}"
-                if problem:
                     report.problems.append(problem)
                     log.warning("%s", problem)
 
@@ -238,26 +242,6 @@ class RuleRunner:
             in_business_hours=self.service.triage.settings.hours.is_open(when),
             message_date=when,
         )
-
-    def _auto_reply(self, subject: dict[str, Any], case: Case, message: dict[str, Any], name: str, now: datetime) -> str | None:
-        conv_id = subject["id"]
-        email = case.customer_email or case.sender
-        if now - case.message_date > AUTO_REPLY_MAX_AGE:
-            return None  # old mail (a first sync): acknowledging it now would only confuse
-        if not email or any(robot in email.split("@")[0] for robot in _ROBOTS):
-            return None
-        day = now.astimezone(self.service.triage.settings.tz).date().isoformat()
-        if not self.store.claim_auto_reply(email, day, conv_id):
-            return None  # this customer already got one today
-        try:
-            canned = self.service.canned(name)
-            conv = self.service._conversation(conv_id)
-            body = render(canned.body, self.service.placeholder_values(conv))
-            self.service.reply(conv_id, body, canned=canned.slug)
-        except InboxError as exc:
-            self.store.release_auto_reply(email, day)
-            return f"#{conv_id}: automatic reply {name!r} not queued: {exc}"
-        return None
 
 
 class SyncTriage:

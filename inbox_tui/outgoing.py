@@ -1,0 +1,153 @@
+"""What queuing a reply writes, decided in one place: the local OUT message, the reply
+operation with its Message-ID fixed before the first attempt, and a canned reply's tags
+and status with their operations. ``InboxService.reply`` records one at a time; the rules'
+automatic acknowledgements prepare a whole chunk and record it in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import format_datetime, make_msgid
+
+from connectors.base import OutgoingReply, ParentMessage
+from inbox_tui.errors import InboxError, PlaceholderError
+from inbox_tui.model import (
+    Address,
+    Conversation,
+    Direction,
+    Message,
+    OpKind,
+    Status,
+    StoredMessage,
+    clean_text,
+    reply_subject,
+    utcnow,
+)
+from inbox_tui.replies import CannedReply, unresolved
+from inbox_tui.store import LocalChange, NewOp
+
+
+@dataclass
+class PreparedReply:
+    change: LocalChange
+    ops: list[NewOp]
+    op_id: str
+    """The reply operation's id (``ops[0]``)."""
+
+
+def reply_body(body: str) -> str:
+    """The text as it will be sent; an empty one or a placeholder left in it is an error."""
+    body = clean_text(body).strip("\n")
+    if not body.strip():
+        raise InboxError("the reply is empty", title="Reply not sent")
+    if (name := unresolved(body)) is not None:
+        raise PlaceholderError(name, "is still in the reply")
+    return body
+
+
+def prepare_reply(
+    conv: Conversation,
+    messages: list[StoredMessage],
+    body: str,
+    *,
+    identity: Address,
+    can: frozenset[str],
+    template: CannedReply | None = None,
+) -> PreparedReply:
+    """The change and operations of one reply (``body`` already through ``reply_body``);
+    ``can``: what the conversation's account pushes upstream."""
+    if "reply" not in can:
+        raise InboxError(f"account {conv.account} cannot send replies", title="Reply not sent")
+    outgoing = outgoing_reply(conv, messages, body, identity)
+    change = LocalChange(
+        message=Message(
+            remote_id="",
+            direction=Direction.OUT,
+            sender=identity,
+            date=utcnow(),
+            subject=outgoing.subject,
+            body_text=body,
+            to=outgoing.to,
+            message_id=outgoing.message_id,
+            in_reply_to=outgoing.in_reply_to,
+            references=outgoing.references,
+            flags=frozenset({"seen"}),
+        ),
+        message_op=outgoing.op_id,
+        status=template.status if template else None,
+        tags_add=template.tags if template else (),
+    )
+    ops = [NewOp(OpKind.REPLY, outgoing.to_payload(), id=outgoing.op_id)]
+    ops += status_tag_ops(conv, change.status, change.tags_add, (), can)
+    if template is not None:  # reply stats count uses per canned reply
+        ops[0].payload["canned"] = template.slug
+    return PreparedReply(change, ops, outgoing.op_id)
+
+
+def outgoing_reply(conv: Conversation, messages: list[StoredMessage], body: str, identity: Address) -> OutgoingReply:
+    """To the sender of the latest customer message (else the customer), threaded under it."""
+    parent = next((m for m in reversed(messages) if m.direction is Direction.IN), None)
+    if parent is None and messages:
+        parent = messages[-1]
+    to: tuple[Address, ...] = (conv.customer,) if conv.customer.email else ()
+    if parent is not None and parent.direction is Direction.IN and parent.sender.email:
+        to = (parent.sender,)
+    if not to:
+        raise InboxError("this conversation has no customer address to reply to", title="Reply not sent")
+    domain = identity.email.rpartition("@")[2] or "inbox-tui.invalid"
+    message_id = make_msgid(domain=domain).strip("<>")
+    references: tuple[str, ...] = ()
+    in_reply_to = ""
+    parent_ref = None
+    if parent is not None:
+        in_reply_to = parent.message_id
+        references = tuple(r for r in (*parent.references, parent.message_id) if r)
+        parent_ref = ParentMessage(
+            remote_id=parent.remote_id,
+            message_id=parent.message_id,
+            references=parent.references,
+            sender=parent.sender,
+            date_text=format_datetime(parent.date),
+            body_text=parent.body_text[:20000],
+            folder=parent.folder,
+        )
+    return OutgoingReply(
+        op_id=str(uuid.uuid4()),
+        conversation_remote_id=conv.remote_id,
+        message_id=message_id,
+        subject=reply_subject(conv.subject),
+        body_text=body,
+        to=to,
+        in_reply_to=in_reply_to,
+        references=references,
+        parent=parent_ref,
+        date_text=format_datetime(utcnow()),
+        extra={"marker": message_id},
+    )
+
+
+def status_tag_ops(
+    conv: Conversation, status: Status | None, add: Sequence[str], remove: Sequence[str], can: frozenset[str]
+) -> list[NewOp]:
+    ops = []
+    if status is not None and status != conv.status and "status" in can:
+        ops.append(NewOp(OpKind.STATUS, {"status": str(status), "conversation_remote_id": conv.remote_id}))
+    if (add or remove) and "tags" in can:
+        ops.append(NewOp(OpKind.TAGS, {"add": list(add), "remove": list(remove), "conversation_remote_id": conv.remote_id}))
+    return ops
+
+
+def conversation_placeholders(conv: Conversation, agent_name: str, agent_email: str) -> dict[str, str]:
+    """The placeholders a canned reply can use that come from the conversation itself
+    (the triage ones — ``business.next_open``, ``reply.expected_by`` — are added by the caller)."""
+    return {
+        "customer.first_name": conv.customer.first_name,
+        "customer.name": conv.customer.name,
+        "customer.email": conv.customer.email,
+        "conversation.subject": conv.subject,
+        "conversation.id": str(conv.id),
+        "agent.name": agent_name,
+        "agent.email": agent_email,
+    }

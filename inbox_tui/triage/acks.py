@@ -1,0 +1,122 @@
+"""Automatic acknowledgements (``auto_reply = "<canned reply>"``) for a chunk of
+conversations: ordinary queued replies, at most one per customer and day.
+
+Each is exactly what ``InboxService.reply(id, body, canned=…)`` would queue (the same
+``outgoing.prepare_reply``), but a chunk is prepared from a few batched reads — the
+conversations, their threads, the score facts behind ``{{reply.expected_by}}`` — with the
+canned reply and each account's identity looked up once, and written together with the
+rules' other changes in one transaction (``Store.apply_rule_outcomes(…, then=prepare)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from inbox_tui.errors import InboxError, NotFound
+from inbox_tui.model import Address
+from inbox_tui.outgoing import conversation_placeholders, prepare_reply, reply_body
+from inbox_tui.replies import CannedReply, render
+from inbox_tui.store import OnceAction
+from inbox_tui.triage.priority import score
+from inbox_tui.triage.rules import Case
+
+if TYPE_CHECKING:  # pragma: no cover
+    from inbox_tui.service import InboxService
+
+AUTO_REPLY_MAX_AGE = timedelta(hours=24)
+"""Never acknowledge mail older than this (a first sync of an old mailbox)."""
+_ROBOTS = ("noreply", "no-reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster", "bounce")
+
+
+@dataclass(frozen=True)
+class AckRequest:
+    conversation_id: int
+    customer: str
+    canned: str
+    """The canned reply's slug, name or shortcut, as the rule names it."""
+
+
+class Acknowledgements:
+    """The acknowledgements of one chunk, decided at ``now`` (the customer's "day" is
+    the business-hours time zone's date)."""
+
+    def __init__(self, service: InboxService, now: datetime) -> None:
+        self.service = service
+        self.now = now
+        self.day = now.astimezone(service.triage.settings.tz).date().isoformat()
+        self._canned: dict[str, CannedReply | InboxError] = {}
+        self._identity: dict[str, Address] = {}
+
+    def request(self, case: Case, canned: str) -> AckRequest | None:
+        """``None`` for mail too old to acknowledge now, and for robots (or no address)."""
+        email = case.customer_email or case.sender
+        if self.now - case.message_date > AUTO_REPLY_MAX_AGE:
+            return None  # old mail (a first sync): acknowledging it now would only confuse
+        if not email or any(robot in email.split("@")[0] for robot in _ROBOTS):
+            return None
+        return AckRequest(case.conversation_id, email, canned)
+
+    def prepare(self, requests: Sequence[AckRequest]) -> list[OnceAction]:
+        """The replies to queue, in order; one that cannot be prepared carries its
+        problem instead (reported if the customer's key for the day was still free).
+        Runs inside the rules' transaction, so it reads their changes."""
+        ids = [r.conversation_id for r in requests]
+        store = self.service.store
+        conversations = store.conversations_many(ids)
+        threads = store.messages_many(ids)
+        triage_values = self._triage_placeholders(ids)
+        config = self.service.config
+        out = []
+        for r in requests:
+            conv_id = r.conversation_id
+            try:
+                canned = self._template(r.canned)
+                conv = conversations.get(conv_id)
+                if conv is None:
+                    raise NotFound(f"no conversation {conv_id}")
+                identity = self._account_identity(conv.account)
+                values = {
+                    **conversation_placeholders(conv, config.agent_name, config.agent_email or identity.email),
+                    **triage_values[conv_id],
+                }
+                body = reply_body(render(canned.body, values))
+                can = self.service.upstream.get(conv.account, frozenset())
+                prepared = prepare_reply(conv, threads[conv_id], body, identity=identity, can=can, template=canned)
+            except InboxError as exc:
+                problem = f"#{conv_id}: automatic reply {r.canned!r} not queued: {exc}"
+                out.append(OnceAction(conv_id, r.customer, self.day, None, problem=problem))
+                continue
+            out.append(OnceAction(conv_id, r.customer, self.day, prepared.change, prepared.ops))
+        return out
+
+    def _triage_placeholders(self, ids: list[int]) -> dict[int, dict[str, str]]:
+        """``Triage.placeholders`` of every conversation with one read of their facts
+        (``{{business.next_open}}`` is the same for the whole chunk)."""
+        triage, now = self.service.triage, self.now
+        opens = triage.settings.hours.next_open(now)
+        next_open = triage._local(opens, now)
+        out = {}
+        for raw in self.service.store.score_facts(ids, now):
+            live = score(triage.facts(raw), triage.score_settings, now)
+            expected = live.due.at if live.due is not None else opens
+            out[raw["id"]] = {"business.next_open": next_open, "reply.expected_by": triage._local(expected, now)}
+        return out
+
+    def _template(self, name: str) -> CannedReply:
+        if name not in self._canned:
+            try:
+                self._canned[name] = self.service.canned(name)
+            except InboxError as exc:
+                self._canned[name] = exc
+        found = self._canned[name]
+        if isinstance(found, InboxError):
+            raise found
+        return found
+
+    def _account_identity(self, account: str) -> Address:
+        if account not in self._identity:
+            self._identity[account] = self.service._identity(account)
+        return self._identity[account]
