@@ -291,9 +291,15 @@ def main() -> None:
     ap.add_argument("--out", default="bench/out/queue")
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--no-notmuch", action="store_true")
+    ap.add_argument("--rules-only", action="store_true", help="only the rules over 1,000 arrivals (cache must exist)")
     args = ap.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if args.rules_only:
+        print("| measurement | median ms | note |\n|---|---:|---|")
+        for label, ms, note in rules_numbers(out, args.runs):
+            print(f"| {label} | {ms:.0f} | {note} |")
+        return
     built = build(out, args.conversations)
     config = None
     if not args.no_notmuch:
