@@ -197,7 +197,11 @@ def snapshot(store: Store) -> dict[str, Any]:
 
 
 def test_a_chunk_of_acknowledgements_writes_what_replying_one_by_one_writes(home: Path) -> None:
-    batched, reference = seeded(home, "batched.db"), seeded(home, "reference.db")
+    batched = seeded(home, "batched.db")
+    copy = sqlite3.connect(home / "reference.db")  # the same cache, to the second
+    batched.store.conn.backup(copy)
+    copy.close()
+    reference = InboxService(Store(home / "reference.db"), batched.config, dict(UPSTREAM))
     report = RuleRunner.for_service(batched).run_pending()
     expected = OneByOne.for_service(reference).run_pending()
     got, want = snapshot(batched.store), snapshot(reference.store)
