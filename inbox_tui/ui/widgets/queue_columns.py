@@ -16,6 +16,7 @@ from rich.style import Style
 
 from inbox_tui.model import Status
 from inbox_tui.service import QueueRow
+from inbox_tui.triage.timeparse import format_span
 from inbox_tui.ui.format import age, fit, fit_right
 
 # fixed columns: unread marker, priority, status, waiting age, pending-ops marker
@@ -39,21 +40,23 @@ def layout(width: int) -> Layout:
     """Columns that fit ``width``: the subject takes what is left; tags and the SLA column
     appear only when there is room, the customer column shrinks before the subject does."""
     fixed = 1 + _UNREAD + _GAP + _PRIO + _GAP + _STATUS + _GAP + _AGE + _GAP + _OPS
-    due = 8 if width >= 104 else 0
+    due = 12 if width >= 104 else 0  # "overdue 35m"
     tags = 22 if width >= 130 else 16 if width >= 96 else 0
-    customer = 24 if width >= 120 else 20 if width >= 90 else 16 if width >= 70 else 12
+    customer = 24 if width >= 130 else 20 if width >= 90 else 16 if width >= 70 else 12
     used = fixed + (due + _GAP if due else 0) + customer + _GAP + _GAP + (tags + _GAP if tags else 0)
     subject = max(8, width - used)
     return Layout(width, due, customer, subject, tags)
 
 
 def due(row: QueueRow, now: datetime) -> str:
-    """The SLA clock in a few cells: ``in 2h`` before the deadline, ``late 3d`` after."""
+    """The SLA clock: the time left (``2h 10m``) before the deadline, ``overdue 35m``
+    or ``overdue 2h`` after it (the colour says the rest: due soon, breached; the
+    preview and the why panel give the minutes)."""
     if row.due_at is None:
         return ""
     if row.due_at >= now:
-        return f"in {age(now, row.due_at)}"
-    return f"late {age(row.due_at, now)}"
+        return format_span(row.due_at - now)
+    return f"overdue {format_span(now - row.due_at).split()[0]}"  # the largest unit: "overdue 2h"
 
 
 StyleFor = Callable[[str], Style]
@@ -63,7 +66,7 @@ StyleFor = Callable[[str], Style]
 def header(lay: Layout, style: Style) -> list[Segment]:
     parts = [" ", " " * _UNREAD, " ", " " * _PRIO, " ", fit("STATUS", _STATUS), " ", fit_right("WAIT", _AGE), " "]
     if lay.due:
-        parts += [fit("SLA", lay.due), " "]
+        parts += [fit("Due in", lay.due), " "]
     parts += [fit("CUSTOMER", lay.customer), " ", fit("SUBJECT", lay.subject), " "]
     if lay.tags:
         parts += [fit("TAGS", lay.tags), " "]
