@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from inbox_tui import bootstrap, keymap, macros, paths, reply_stats
+from inbox_tui import bootstrap, keymap, macros, paths
 from inbox_tui.errors import ConfigError
 from inbox_tui.service import InboxService
 
@@ -21,6 +21,8 @@ def add_parsers(sub: Any) -> None:
 
 
 def replies_stats(service: InboxService, as_json: bool) -> int:
+    from inbox_tui import reply_stats
+
     found = reply_stats.stats(service)
     names = {r.slug: r for r in service.canned_replies()}
     order = sorted(found.values(), key=lambda s: (-s.uses, s.slug))

@@ -9,15 +9,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inbox_tui import bootstrap, keymap, paths
 from inbox_tui.config import AppConfig
 from inbox_tui.errors import ConfigError
 from inbox_tui.service import InboxService
 from inbox_tui.store import Store
-from inbox_tui.sync import SyncEngine, SyncSummary
-from inbox_tui.triage.runner import SyncTriage
+
+if TYPE_CHECKING:  # imported where a sync runs: `inbox ui` starts without them
+    from inbox_tui.sync import SyncSummary
+    from inbox_tui.triage.runner import SyncTriage
 
 
 @contextmanager
@@ -46,6 +48,8 @@ def run_sync(account: str | None = None, *, on_event: Any = None) -> SyncSummary
     with sync_lock() as got_it:
         if not got_it:
             return None
+        from inbox_tui.sync import SyncEngine
+
         store = bootstrap.open_store()
         try:
             engine = SyncEngine(
@@ -58,6 +62,8 @@ def run_sync(account: str | None = None, *, on_event: Any = None) -> SyncSummary
 
 def _triage(store: Store, config: AppConfig) -> SyncTriage:
     """Rules and rescoring in the sync process, after each stored batch."""
+    from inbox_tui.triage.runner import SyncTriage
+
     return SyncTriage.for_service(InboxService(store, config, bootstrap.upstream_of(config)))
 
 
@@ -123,9 +129,12 @@ def run_ui(*, keymap: str | None = None, sync: bool = True) -> int:
 
     km, keymap_error = keymaps.load_safe(name, paths.user_keymap_file(), paths.data_dir() / "keymap.last-good.json")
     service = bootstrap.build_service(config=config)
+    from inbox_tui.ui.warmup import Warmup
+
+    warmup = Warmup.start(service)  # SQLite answers while Python imports Textual
     from inbox_tui.ui.app import InboxApp
 
-    app = InboxApp(service, km, keymap_error=keymap_error, sync_on_start=sync)
+    app = InboxApp(service, km, keymap_error=keymap_error, sync_on_start=sync, warmup=warmup)
     app.run()
     return int(app.return_code or 0)
 

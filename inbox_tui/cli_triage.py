@@ -9,8 +9,6 @@ from inbox_tui import cli_format as fmt
 from inbox_tui.errors import ConfigError
 from inbox_tui.service import InboxService
 from inbox_tui.store import iso
-from inbox_tui.triage import rules as rules_mod
-from inbox_tui.triage.runner import RuleRunner, rules_file
 
 WHEN_HELP = "later | tomorrow | next-business-day | monday | reply | 3h | fri | 2026-12-01 [14:00]"
 
@@ -95,6 +93,9 @@ def _local(service: InboxService, when: object) -> str:
 
 
 def rules(service: InboxService, args: argparse.Namespace) -> int:
+    from inbox_tui.triage import rules as rules_mod  # only here: `inbox ui` starts without it
+    from inbox_tui.triage.runner import RuleRunner, rules_file
+
     path = rules_file()
     loaded = rules_mod.load(path, view_keys={v.key for v in service.views()})
     if not path.exists():

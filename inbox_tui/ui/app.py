@@ -20,14 +20,17 @@ from inbox_tui.keymap import Keymap
 from inbox_tui.service import InboxService
 from inbox_tui.ui.commands import ActionCommands
 from inbox_tui.ui.keys import bind, shown
-from inbox_tui.ui.messages import DataChanged, SyncFinished, SyncProgress, SyncStarted
+from inbox_tui.ui.messages import DataChanged, QueuePainted, SyncFinished, SyncProgress, SyncStarted
 from inbox_tui.ui.screens.macro_app import MACRO_BINDINGS, KeyboardMacros, MacroCommands
 from inbox_tui.ui.screens.queue import QueueScreen
 from inbox_tui.ui.sync_runner import AutoFlush, SyncProcess
 from inbox_tui.ui.terminal_guard import install as install_terminal_guard
+from inbox_tui.ui.warmup import Warmup
 from inbox_tui.ui.widgets.status_bar import StatusBar, StatusSnapshot
 
 CLOCK_SECONDS = 60
+START_JOBS_LATEST_SECONDS = 3.0
+"""Background jobs wait for the first painted queue, but never longer than this."""
 RELOAD_DURING_SYNC_SECONDS = 1.5
 
 
@@ -52,6 +55,7 @@ class InboxApp(KeyboardMacros, App[int]):
         *,
         keymap_error: str | None = None,
         sync_on_start: bool = False,
+        warmup: Warmup | None = None,
     ) -> None:
         super().__init__()
         install_terminal_guard(self)  # no control character from mail ever reaches the terminal
@@ -59,10 +63,12 @@ class InboxApp(KeyboardMacros, App[int]):
         self.keymap = keymap
         self.keymap_error = keymap_error
         self.sync_on_start = sync_on_start
+        self.warmup = warmup
         self.status_snapshot = StatusSnapshot()
         self._syncing: str | None = None
         self._sync_process: SyncProcess | None = None
         self._last_sync_reload = 0.0
+        self._jobs_started = False
         self.auto_flush = AutoFlush(self.set_timer, self._flush_due, self.action_sync)
         """Offline is normal: the outbox flushes by itself, backing off while offline."""
         self.service = self.init_keyboard(service)  # key sequences, macros; records actions
@@ -71,15 +77,19 @@ class InboxApp(KeyboardMacros, App[int]):
     # ------------------------------------------------------------------ start / stop
     def on_mount(self) -> None:
         self.theme = os.environ.get("INBOX_TUI_THEME", "gruvbox")
-        self.push_screen(QueueScreen(self.service))
+        self.push_screen(QueueScreen(self.service, self.warmup))
         if self.keymap_error:
             self.notify(self.keymap_error, title="Keymap not loaded", severity="error", timeout=15, markup=False)
         if self.macro_error:
             self.notify(self.macro_error, title="Macros not loaded", severity="error", timeout=15, markup=False)
         self.refresh_status()
-        self.call_after_refresh(self._after_first_paint)
+        self.set_timer(START_JOBS_LATEST_SECONDS, self._start_jobs)
 
-    def _after_first_paint(self) -> None:
+    @on(QueuePainted)
+    def _start_jobs(self) -> None:
+        if self._jobs_started:
+            return
+        self._jobs_started = True
         self._refresh_clocks()
         self.set_interval(CLOCK_SECONDS, self._refresh_clocks)
         self.auto_flush.arm()

@@ -50,3 +50,9 @@ class DataChanged(Message):
             self.conversation_id,
             self.origin,
         )
+
+
+@dataclass
+class QueuePainted(Message):
+    """The queue screen painted its first list: the app starts its background jobs (clock
+    refresh, outbox flush, sync) now, so they do not compete with the first paint."""

@@ -18,8 +18,10 @@ from inbox_tui.errors import ConfigError
 from inbox_tui.model import Status
 from inbox_tui.service import InboxService, QueueRow
 from inbox_tui.ui.keys import bind
+from inbox_tui.ui.messages import QueuePainted
 from inbox_tui.ui.screens.acting import ActingScreen
 from inbox_tui.ui.screens.triage_keys import TriageKeys
+from inbox_tui.ui.warmup import Warmup, first_view
 from inbox_tui.ui.widgets.queue_header import QueueHeader
 from inbox_tui.ui.widgets.queue_list import QueueList
 from inbox_tui.ui.widgets.row_preview import RowPreview
@@ -54,12 +56,13 @@ class QueueScreen(TriageKeys, ActingScreen):
         bind("queue.resnooze", "resnooze"),
     ]
 
-    def __init__(self, service: InboxService) -> None:
+    def __init__(self, service: InboxService, warmup: Warmup | None = None) -> None:
         super().__init__()
         self.service = service
         self.views = service.views()
-        keys = [v.key for v in self.views]
-        self.view = "open" if "open" in keys else (keys[0] if keys else "open")
+        self.view = first_view(self.views)
+        self._warmup = warmup
+        """The first load's ids and counts, fetched while the app was starting."""
         self.search = ""
         self._search_timer: Timer | None = None
         self._back_on: int | None = None
@@ -87,6 +90,9 @@ class QueueScreen(TriageKeys, ActingScreen):
 
     def on_mount(self) -> None:
         self.queue.focus()
+        # the preview follows the cursor in the same frame (a Highlighted message would
+        # arrive after the cursor's frame and cost a second one, ~30 ms later)
+        self.watch(self.queue, "cursor", self._cursor_moved, init=False)
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -113,6 +119,8 @@ class QueueScreen(TriageKeys, ActingScreen):
                 if first and not get_current_worker().is_cancelled:  # common words: a page now, the rest after
                     self.app.call_from_thread(self._apply_first, view, search, first)
                 ids, counts = self.service.search_with_counts(view, search)
+            elif early := (self._warmup.take(view) if self._warmup is not None else None):
+                ids, counts = early
             else:
                 ids = self.service.queue_ids(view, search)
                 counts = self.service.view_counts(search)
@@ -142,6 +150,8 @@ class QueueScreen(TriageKeys, ActingScreen):
         tabs.counts = counts
         self._preview(queue.current_id)
         self.loads += 1
+        if self.loads == 1:
+            self.call_after_refresh(self.post_message, QueuePainted())
 
     def _apply_first(self, view: str, search: str, ids: list[int]) -> None:
         """The first page of a slow search; ``_apply`` replaces it with the whole list."""
@@ -157,9 +167,8 @@ class QueueScreen(TriageKeys, ActingScreen):
         error.set_class(bool(text), "-visible")
 
     # ------------------------------------------------------------------ events
-    @on(QueueList.Highlighted)
-    def _highlighted(self, event: QueueList.Highlighted) -> None:
-        self._preview(event.conversation_id)
+    def _cursor_moved(self) -> None:
+        self._preview(self.queue.current_id)
 
     def _preview(self, conversation_id: int | None) -> None:
         queue = self.queue

@@ -69,7 +69,8 @@ class QueueList(ScrollView, can_focus=True):
         "queue-list--ops",
     }
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    cursor: reactive[int] = reactive(0, always_update=True, init=False, repaint=False)
+    """``watch_cursor`` repaints the two lines that changed (or the view, when it scrolls)."""
 
     @dataclass
     class Highlighted(Message):
