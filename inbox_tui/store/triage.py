@@ -63,13 +63,12 @@ class RuleOutcome:
 class TriageMixin(IngestMixin, StoreBase):
     # ------------------------------------------------------------------ queues
     def select_ids(self, where: str, params: Mapping[str, Any], order: str, limit: int | None = None) -> list[int]:
-        sql = f"SELECT c.id FROM conversations c WHERE {where} ORDER BY {order}"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        with self.reading() as con:
-            cur = con.cursor()
-            cur.row_factory = None  # plain tuples: a third faster on 100k ids
-            return [r[0] for r in cur.execute(sql, params)]
+        # a LIMIT (-1: none) makes SQLite keep the subquery's ORDER BY for the aggregate
+        sql = f"SELECT c.id FROM conversations c WHERE {where} ORDER BY {order} LIMIT {-1 if limit is None else int(limit)}"
+        # one text back instead of a row per id: 100k rows cost more in Python than in the
+        # query (All open at 100k: ~50 ms against ~90 ms)
+        row = self.query_one(f"SELECT group_concat(id) FROM ({sql})", params)
+        return list(map(int, row[0].split(","))) if row and row[0] else []
 
     def ids_where(self, where: str, params: Mapping[str, Any]) -> frozenset[int]:
         """Ids of every conversation matching ``where``, in no order (one row back: a
