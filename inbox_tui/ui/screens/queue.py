@@ -114,11 +114,17 @@ class QueueScreen(TriageKeys, ActingScreen):
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
     def _load(self, view: str, search: str | None, keep: int | None, then: int | None) -> None:
         try:
-            if search:  # one evaluation of the search for the list and every tab's count
+            if search:  # the list first (its tab counts itself), then every other tab's count
                 first = self.service.search_first_page(view, search)
                 if first and not get_current_worker().is_cancelled:  # common words: a page now, the rest after
                     self.app.call_from_thread(self._apply_first, view, search, first)
-                ids, counts = self.service.search_with_counts(view, search)
+                ids = self.service.queue_ids(view, search)
+                if not get_current_worker().is_cancelled:
+                    self.app.call_from_thread(self._apply, view, ids, None, keep, then)
+                counts = self.service.view_counts(search)
+                if not get_current_worker().is_cancelled:
+                    self.app.call_from_thread(self._apply_counts, view, search, counts)
+                return
             elif early := (self._warmup.take(view) if self._warmup is not None else None):
                 ids, counts = early
             else:
@@ -133,7 +139,10 @@ class QueueScreen(TriageKeys, ActingScreen):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._apply, view, ids, counts, keep, then)
 
-    def _apply(self, view: str, ids: list[int], counts: dict[str, int], keep: int | None, then: int | None) -> None:
+    def _apply(
+        self, view: str, ids: list[int], counts: dict[str, int] | None, keep: int | None, then: int | None
+    ) -> None:
+        """Show a view's list; ``counts`` ``None``: the other tabs' counts are on their way."""
         if view != self.view:
             return
         self._show_search_error("")
@@ -147,11 +156,15 @@ class QueueScreen(TriageKeys, ActingScreen):
         queue.set_ids(ids, keep=keep, then=then)
         tabs = self.query_one(ViewTabs)
         tabs.active = view
-        tabs.counts = counts
+        tabs.counts = counts if counts is not None else {view: len(ids)}
         self._preview(queue.current_id)
         self.loads += 1
         if self.loads == 1:
             self.call_after_refresh(self.post_message, QueuePainted())
+
+    def _apply_counts(self, view: str, search: str, counts: dict[str, int]) -> None:
+        if view == self.view and search == self.search:
+            self.query_one(ViewTabs).counts = counts
 
     def _apply_first(self, view: str, search: str, ids: list[int]) -> None:
         """The first page of a slow search; ``_apply`` replaces it with the whole list."""
