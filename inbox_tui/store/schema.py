@@ -300,16 +300,17 @@ def m005_draft_versions_held_by_reply(db: Database) -> None:
 
 @migrations()
 def m006_conversation_search_index(db: Database) -> None:
-    """Free text searches conversations, so the index holds one row per conversation
-    (``store/search_index.py``); the per-message index it replaces made a word found in
+    """Free text searches conversations (their messages and internal notes), so the
+    index holds one row per conversation (``store/search_index.py``); the per-message
+    index it replaces made a word found in
     most of 100k conversations cost ~0.6 s to map hits to conversations and count them."""
     for statement in _statements(
         """
-        DROP TRIGGER messages_ai;
-        DROP TRIGGER messages_ad;
-        DROP TRIGGER messages_au;
-        DROP TABLE messages_fts;
-        DROP INDEX messages_conversation_of;
+        DROP TRIGGER IF EXISTS messages_ai;
+        DROP TRIGGER IF EXISTS messages_ad;
+        DROP TRIGGER IF EXISTS messages_au;
+        DROP TABLE IF EXISTS messages_fts;
+        DROP INDEX IF EXISTS messages_conversation_of;
         """
     ):
         db.execute(statement)

@@ -1,12 +1,13 @@
 """The free-text index: one FTS5 row per conversation (rowid = conversation id).
 
 A search lists conversations, so the index holds conversations: the words of every
-message of one (subjects, bodies, senders) are one FTS5 document. Mapping message hits
+message of one (subjects, bodies, senders) and of its internal notes are one FTS5
+document. Mapping message hits
 to their conversations cost ~170 ms for a word found in most of 100k conversations;
 listing conversation rowids costs ~5 ms.
 
 Keeping it current without re-reading a conversation per message: triggers on
-``messages`` note the conversations whose text changed in ``search_stale``, and
+``messages`` and ``notes`` note the conversations whose text changed in ``search_stale``, and
 ``reindex_stale`` rewrites their rows once, just before the transaction that changed them
 commits (``StoreBase.transaction``). The index stores its own copy of the text (a plain
 FTS5 table), so a stale row is deleted by rowid — an external-content index would need
@@ -19,24 +20,29 @@ import sqlite3
 
 SCHEMA: tuple[str, ...] = (
     "CREATE VIRTUAL TABLE conversations_fts USING fts5("
-    "subject, body, people, tokenize='unicode61 remove_diacritics 2')",
+    "subject, body, people, notes, tokenize='unicode61 remove_diacritics 2')",
     "CREATE TABLE search_stale (conversation_id INTEGER PRIMARY KEY)",
-    "CREATE TRIGGER messages_search_ai AFTER INSERT ON messages BEGIN "
-    "INSERT OR IGNORE INTO search_stale VALUES (new.conversation_id); END",
-    "CREATE TRIGGER messages_search_ad AFTER DELETE ON messages BEGIN "
-    "INSERT OR IGNORE INTO search_stale VALUES (old.conversation_id); END",
-    "CREATE TRIGGER messages_search_au AFTER UPDATE OF conversation_id, subject, body_text, from_name, "
-    "from_email ON messages BEGIN "
-    "INSERT OR IGNORE INTO search_stale VALUES (old.conversation_id); "
-    "INSERT OR IGNORE INTO search_stale VALUES (new.conversation_id); END",
+    *(
+        f"CREATE TRIGGER {table}_search_{name} AFTER {event} ON {table} BEGIN "
+        + "".join(f"INSERT OR IGNORE INTO search_stale VALUES ({row}.conversation_id); " for row in rows)
+        + "END"
+        for table, columns in (("messages", "subject, body_text, from_name, from_email"), ("notes", "body"))
+        for name, event, rows in (
+            ("ai", "INSERT", ("new",)),
+            ("ad", "DELETE", ("old",)),
+            ("au", f"UPDATE OF conversation_id, {columns}", ("old", "new")),
+        )
+    ),
 )
+"""The index and the triggers that note whose words changed (messages and internal notes)."""
 
 _DOCUMENTS = (
     "SELECT m.conversation_id, group_concat(DISTINCT m.subject), "
-    "group_concat(m.body_text, char(10)), group_concat(DISTINCT m.from_name || ' ' || m.from_email) "
+    "group_concat(m.body_text, char(10)), group_concat(DISTINCT m.from_name || ' ' || m.from_email), "
+    "(SELECT group_concat(n.body, char(10)) FROM notes n WHERE n.conversation_id = m.conversation_id) "
     "FROM messages m {where} GROUP BY m.conversation_id"
 )
-_INSERT = "INSERT INTO conversations_fts (rowid, subject, body, people) "
+_INSERT = "INSERT INTO conversations_fts (rowid, subject, body, people, notes) "
 
 
 def build(con: sqlite3.Connection) -> None:

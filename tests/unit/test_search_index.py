@@ -102,3 +102,15 @@ def test_the_migration_indexes_an_existing_cache(tmp_path: Path, monkeypatch: py
     assert len(found(store, "velvet")) == 1 and len(found(store, "lamp")) == 1
     assert found(store, "velvet lamp") == []
     assert store.query_one("SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts'")[0] == 0  # type: ignore[index]
+
+
+def test_internal_notes_are_searchable_and_leave_with_an_undo(store: Store) -> None:
+    store.apply_batch("mail", PullBatch(messages=[mail(1)]))
+    (cid,) = found(store, "order")
+    op = NewOp(OpKind.NOTE, {"body": "refund approved by Priya"})
+    store.record_action(cid, LocalChange(note=("refund approved by Priya", "Sam"), message_op=op.id), [op])
+    assert found(store, "priya") == [cid] and found(store, "order priya") == [cid]
+    group = store.last_undoable_group()
+    assert group is not None
+    store.undo_group(group)
+    assert found(store, "priya") == []
