@@ -66,7 +66,7 @@ StyleFor = Callable[[str], Style]
 def header(lay: Layout, style: Style) -> list[Segment]:
     parts = [" ", " " * _UNREAD, " ", " " * _PRIO, " ", fit("STATUS", _STATUS), " ", fit_right("WAIT", _AGE), " "]
     if lay.due:
-        parts += [fit("Due in", lay.due), " "]
+        parts += [fit("Due", lay.due), " "]
     parts += [fit("CUSTOMER", lay.customer), " ", fit("SUBJECT", lay.subject), " "]
     if lay.tags:
         parts += [fit("TAGS", lay.tags), " "]
