@@ -18,23 +18,28 @@ from __future__ import annotations
 
 import sqlite3
 
+def _stale_triggers(table: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Triggers that note the conversation whose words ``table`` changed (both of them
+    when a row moves). An update that rewrites the same text notes nothing: helpdesks
+    send whole tickets again on every change."""
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("conversation_id", *columns))
+    note = "INSERT OR IGNORE INTO search_stale VALUES ({}.conversation_id);"
+    return (
+        f"CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} BEGIN {note.format('new')} END",
+        f"CREATE TRIGGER {table}_search_ad AFTER DELETE ON {table} BEGIN {note.format('old')} END",
+        f"CREATE TRIGGER {table}_search_au AFTER UPDATE OF conversation_id, {', '.join(columns)} ON {table} "
+        f"WHEN {changed} BEGIN {note.format('old')} {note.format('new')} END",
+    )
+
+
 SCHEMA: tuple[str, ...] = (
     "CREATE VIRTUAL TABLE conversations_fts USING fts5("
     "subject, body, people, notes, tokenize='unicode61 remove_diacritics 2')",
     "CREATE TABLE search_stale (conversation_id INTEGER PRIMARY KEY)",
-    *(
-        f"CREATE TRIGGER {table}_search_{name} AFTER {event} ON {table} BEGIN "
-        + "".join(f"INSERT OR IGNORE INTO search_stale VALUES ({row}.conversation_id); " for row in rows)
-        + "END"
-        for table, columns in (("messages", "subject, body_text, from_name, from_email"), ("notes", "body"))
-        for name, event, rows in (
-            ("ai", "INSERT", ("new",)),
-            ("ad", "DELETE", ("old",)),
-            ("au", f"UPDATE OF conversation_id, {columns}", ("old", "new")),
-        )
-    ),
+    *_stale_triggers("messages", ("subject", "body_text", "from_name", "from_email")),
+    *_stale_triggers("notes", ("body",)),
 )
-"""The index and the triggers that note whose words changed (messages and internal notes)."""
+"""The index and the triggers that keep it current (created by migration m006)."""
 
 _DOCUMENTS = (
     "SELECT m.conversation_id, group_concat(DISTINCT m.subject), "

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from inbox_tui.model import Direction, Message, OpKind, PullBatch, RemoteConversation, Status
-from inbox_tui.store import LocalChange, NewOp, Store, search_index
+from inbox_tui.store import IngestResult, LocalChange, NewOp, Store, search_index
 from inbox_tui.store.schema import migrations
 from tests.unit.test_store import ALICE, BOB, T0, US, mail
 
@@ -114,3 +114,19 @@ def test_internal_notes_are_searchable_and_leave_with_an_undo(store: Store) -> N
     assert group is not None
     store.undo_group(group)
     assert found(store, "priya") == []
+
+
+def test_a_ticket_sent_again_unchanged_is_not_reindexed(store: Store) -> None:
+    store.ensure_account("desk", "zendesk")
+    ticket = RemoteConversation(
+        remote_id="7", subject="Ticket 7", customer=ALICE, status=Status.OPEN, raw_status="open", updated_at=T0,
+        messages=[Message("c7", Direction.IN, ALICE, T0, body_text="walnut table", thread_remote_id="7")],
+    )  # fmt: skip
+    store.apply_batch("desk", PullBatch(conversations=[ticket]))
+    with store.transaction() as con:
+        store._upsert_ticket_message(con, "desk", found(store, "walnut")[0], ticket.messages[0], IngestResult())
+        assert con.execute("SELECT count(*) FROM search_stale").fetchone()[0] == 0
+        changed = replace(ticket.messages[0], body_text="oak table")
+        store._upsert_ticket_message(con, "desk", found(store, "walnut")[0], changed, IngestResult())
+        assert con.execute("SELECT count(*) FROM search_stale").fetchone()[0] == 1
+    assert found(store, "walnut") == [] and len(found(store, "oak")) == 1
