@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from inbox_tui.model import utcnow
 from inbox_tui.store.base import iso
@@ -35,56 +36,66 @@ def snippet_of(body: str) -> str:
 def refresh_conversation(con: sqlite3.Connection, conv_id: int) -> None:
     """Recompute the columns derived from the messages; mark the score stale (the triage
     layer rescores); wake a snoozed conversation the customer wrote to."""
-    conv = con.execute(
-        "SELECT score, subject, snoozed_until, snooze_mark, snooze_wake_on_reply FROM conversations WHERE id = ?",
-        (conv_id,),
-    ).fetchone()
-    if conv is None:
+    refresh_conversations(con, [conv_id])
+
+
+def refresh_conversations(con: sqlite3.Connection, ids: Sequence[int]) -> None:
+    """``refresh_conversation`` of many with two reads (rules acting on a chunk)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
         return
-    rows = con.execute(
-        "SELECT id, direction, date, body_text, subject, flags, attachments_json FROM messages "
-        "WHERE conversation_id = ? ORDER BY date, id",
-        (conv_id,),
-    ).fetchall()
-    if not rows:
-        return
-    last = rows[-1]
-    awaiting = "agent" if last["direction"] == "in" else "customer"
-    if awaiting == "agent":
-        waiting_since = last["date"]
-        for row in reversed(rows):
-            if row["direction"] != "in":
-                break
-            waiting_since = row["date"]
-    else:
-        waiting_since = last["date"]
-    unread = any(r["direction"] == "in" and "seen" not in r["flags"].split(",") for r in rows)
-    has_attachments = any(r["attachments_json"] != "[]" for r in rows)
-    subject = conv["subject"] or rows[0]["subject"]
-    last_in_row = max((r["id"] for r in rows if r["direction"] == "in"), default=0)
-    con.execute(
+    marks = ",".join("?" * len(ids))
+    convs = {
+        r["id"]: r
+        for r in con.execute(
+            "SELECT id, score, subject, snoozed_until, snooze_mark, snooze_wake_on_reply FROM conversations "
+            f"WHERE id IN ({marks})",
+            ids,
+        )
+    }
+    threads: dict[int, list[sqlite3.Row]] = {}
+    for row in con.execute(
+        "SELECT conversation_id, id, direction, date, body_text, subject, flags, attachments_json FROM messages "
+        f"WHERE conversation_id IN ({marks}) ORDER BY conversation_id, date, id",
+        ids,
+    ):
+        threads.setdefault(row["conversation_id"], []).append(row)
+    updates, woken = [], []
+    for conv_id in ids:
+        conv, rows = convs.get(conv_id), threads.get(conv_id)
+        if conv is None or not rows:
+            continue
+        last = rows[-1]
+        awaiting = "agent" if last["direction"] == "in" else "customer"
+        if awaiting == "agent":
+            waiting_since = last["date"]
+            for row in reversed(rows):
+                if row["direction"] != "in":
+                    break
+                waiting_since = row["date"]
+        else:
+            waiting_since = last["date"]
+        unread = any(r["direction"] == "in" and "seen" not in r["flags"].split(",") for r in rows)
+        has_attachments = any(r["attachments_json"] != "[]" for r in rows)
+        subject = conv["subject"] or rows[0]["subject"]
+        last_in_row = max((r["id"] for r in rows if r["direction"] == "in"), default=0)
+        updates.append((
+            len(rows), last["date"], awaiting, waiting_since, int(unread), int(has_attachments),
+            snippet_of(last["body_text"]), subject, rows[0]["date"], last["date"],
+            sort_key(conv["score"], waiting_since, conv_id), last_in_row, conv_id,
+        ))  # fmt: skip
+        if conv["snoozed_until"] and conv["snooze_wake_on_reply"] and last_in_row > conv["snooze_mark"]:
+            woken.append(conv_id)
+    con.executemany(
         "UPDATE conversations SET message_count = ?, last_message_at = ?, awaiting = ?, waiting_since = ?, "
         "unread = ?, has_attachments = ?, snippet = ?, subject = ?, created_at = min(created_at, ?), "
         "updated_at = max(updated_at, ?), sort_key = ?, last_in_row = ?, score_stale = score_stale + 1 WHERE id = ?",
-        (
-            len(rows),
-            last["date"],
-            awaiting,
-            waiting_since,
-            int(unread),
-            int(has_attachments),
-            snippet_of(last["body_text"]),
-            subject,
-            rows[0]["date"],
-            last["date"],
-            sort_key(conv["score"], waiting_since, conv_id),
-            last_in_row,
-            conv_id,
-        ),
+        updates,
     )
-    if conv["snoozed_until"] and conv["snooze_wake_on_reply"] and last_in_row > conv["snooze_mark"]:
-        con.execute(
+    if woken:
+        now = iso(utcnow())
+        con.executemany(
             "UPDATE conversations SET last_snooze_until = snoozed_until, snoozed_until = NULL, woke_at = ?, "
             "woke_reason = 'customer replied' WHERE id = ?",
-            (iso(utcnow()), conv_id),
+            [(now, conv_id) for conv_id in woken],
         )

@@ -11,6 +11,7 @@ it would invite a second reply), but they stay readable through ``draft_versions
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from inbox_tui.model import utcnow
 from inbox_tui.store.base import StoreBase, iso
@@ -62,14 +63,20 @@ class DraftsMixin(StoreBase):
 def hold_draft(con: sqlite3.Connection, conversation_id: int, op_id: str, sent_text: str) -> None:
     """Inside the reply's transaction: the draft becomes the reply; its versions (and the
     final text) stay on disk, held by the operation, until upstream confirms it."""
-    con.execute(
-        "UPDATE draft_versions SET op_id = ? WHERE conversation_id = ? AND op_id = ''", (op_id, conversation_id)
+    hold_drafts(con, [(conversation_id, op_id, sent_text)])
+
+
+def hold_drafts(con: sqlite3.Connection, held: Sequence[tuple[int, str, str]]) -> None:
+    """``hold_draft`` for many ``(conversation_id, op_id, sent_text)`` of distinct conversations."""
+    now = iso(utcnow())
+    con.executemany(
+        "UPDATE draft_versions SET op_id = ? WHERE conversation_id = ? AND op_id = ''", [(op, cid) for cid, op, _ in held]
     )
-    con.execute(
+    con.executemany(
         "INSERT INTO draft_versions (conversation_id, body, saved_at, op_id) VALUES (?, ?, ?, ?)",
-        (conversation_id, sent_text, iso(utcnow()), op_id),
+        [(cid, text, now, op) for cid, op, text in held],
     )
-    con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
+    con.executemany("DELETE FROM drafts WHERE conversation_id = ?", [(cid,) for cid, _, _ in held])
 
 
 def release_draft(con: sqlite3.Connection, op_id: str) -> None:

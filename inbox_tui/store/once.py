@@ -15,8 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from inbox_tui.errors import NotFound
-from inbox_tui.store.outbox import LocalChange, NewOp, write_action
+from inbox_tui.store.outbox import ActionRow, LocalChange, NewOp, write_actions
 
 
 @dataclass
@@ -41,27 +40,32 @@ class OnceResult:
 def write_once(
     con: sqlite3.Connection, insert_message: Callable[..., int], actions: Sequence[OnceAction], now: str
 ) -> OnceResult:
-    """Inside a transaction, in order: claim each action's key; if it was free, write the
-    action (each in its own undo group, as the agent's replies are)."""
+    """Inside a transaction, in order: claim each action's key; write the actions whose key
+    was free (each in its own undo group, as the agent's replies are) all together."""
     result = OnceResult([], [])
+    claimed: list[OnceAction] = []
     for action in actions:
-        key = (action.customer.lower(), action.day)
-        claimed = con.execute(
+        taken = con.execute(
             "INSERT OR IGNORE INTO auto_replies (customer, day, conversation_id, at) VALUES (?, ?, ?, ?)",
-            (*key, action.conversation_id, now),
+            (action.customer.lower(), action.day, action.conversation_id, now),
         ).rowcount
-        if claimed != 1:
+        if taken != 1:
             continue  # this customer already got one that day
-        if action.change is not None:
-            try:
-                write_action(
-                    con, insert_message, action.conversation_id, action.change, action.ops,
-                    group=str(uuid.uuid4()), base_version=None, drop_draft=True, now=now,
-                )  # fmt: skip
-                result.queued.append(action)
-                continue
-            except NotFound as exc:
-                action.problem = str(exc)
-        con.execute("DELETE FROM auto_replies WHERE customer = ? AND day = ?", key)
-        result.failed.append(action)
+        if action.change is None:
+            _release(con, action, result)
+        else:
+            claimed.append(action)
+    rows = [ActionRow(a.conversation_id, a.change, a.ops, str(uuid.uuid4()), drop_draft=True) for a in claimed if a.change]
+    missing = set(write_actions(con, insert_message, rows, now))
+    for action in claimed:
+        if action.conversation_id in missing:  # deleted meanwhile: not inside the rules' own transaction
+            action.problem = f"conversation {action.conversation_id} does not exist"
+            _release(con, action, result)
+        else:
+            result.queued.append(action)
     return result
+
+
+def _release(con: sqlite3.Connection, action: OnceAction, result: OnceResult) -> None:
+    con.execute("DELETE FROM auto_replies WHERE customer = ? AND day = ?", (action.customer.lower(), action.day))
+    result.failed.append(action)

@@ -13,9 +13,9 @@ from typing import Any
 
 from inbox_tui.errors import NotFound
 from inbox_tui.model import Message, OpKind, Operation, OpState, Status, utcnow
-from inbox_tui.store.aggregates import refresh_conversation
+from inbox_tui.store.aggregates import refresh_conversation, refresh_conversations
 from inbox_tui.store.base import StoreBase, dumps, iso, parse_iso
-from inbox_tui.store.drafts import hold_draft, release_draft
+from inbox_tui.store.drafts import hold_drafts, release_draft
 from inbox_tui.store.ingest import IngestMixin, set_tags
 
 UNDOABLE = (OpState.PENDING, OpState.FAILED, OpState.CONFLICT)
@@ -56,11 +56,10 @@ class OutboxMixin(IngestMixin, StoreBase):
         base_version: int | None = None,
         drop_draft: bool = False,
     ) -> list[str]:
+        action = ActionRow(conversation_id, change, ops, group_id or str(uuid.uuid4()), base_version, drop_draft)
         with self.transaction() as con:
-            write_action(
-                con, self._insert_message, conversation_id, change, ops,
-                group=group_id or str(uuid.uuid4()), base_version=base_version, drop_draft=drop_draft, now=iso(utcnow()),
-            )  # fmt: skip
+            if write_actions(con, self._insert_message, [action], iso(utcnow())):
+                raise NotFound(f"conversation {conversation_id} does not exist")
         return [op.id for op in ops]
 
     # ------------------------------------------------------------------ undo
@@ -213,85 +212,123 @@ class OutboxMixin(IngestMixin, StoreBase):
         return [dict(r) for r in self.query("SELECT at, event, detail FROM operation_log WHERE op_id = ? ORDER BY id", (op_id,))]
 
 
-def write_action(
-    con: sqlite3.Connection,
-    insert_message: Callable[..., int],
-    conversation_id: int,
-    change: LocalChange,
-    ops: Sequence[NewOp],
-    *,
-    group: str,
-    base_version: int | None,
-    drop_draft: bool,
-    now: str,
-) -> None:
-    """Inside a transaction: one action's local change, its undo record and its
-    operations (``record_action`` one at a time; a batch of rule acknowledgements in
-    ``store/once.py``). Raises ``NotFound`` before writing anything."""
-    conv = con.execute(
-        "SELECT id, account, status, news_version FROM conversations WHERE id = ?", (conversation_id,)
-    ).fetchone()
-    if conv is None:
-        raise NotFound(f"conversation {conversation_id} does not exist")
-    undo: dict[str, Any] = {}
-    if change.status is not None and change.status != conv["status"]:
-        undo["status"] = conv["status"]
-        con.execute("UPDATE conversations SET status = ? WHERE id = ?", (str(change.status), conversation_id))
-    if change.tags_add or change.tags_remove:
-        before = [r[0] for r in con.execute("SELECT tag FROM tags WHERE conversation_id = ?", (conversation_id,))]
-        after = [t for t in before if t not in change.tags_remove]
-        after += [t for t in change.tags_add if t not in after]
-        undo["tags"] = before
-        set_tags(con, conversation_id, after)
-    if change.message is not None or change.status is not None:
-        # answered or re-statused: the "back from snooze" marker has done its job
-        con.execute("UPDATE conversations SET woke_at = '', woke_reason = '' WHERE id = ? AND woke_at != ''", (conversation_id,))
-    if change.message is not None:
-        undo["message_row"] = insert_message(con, conv["account"], conversation_id, change.message, op_id=change.message_op)
-    if change.note is not None:
-        cur = con.execute(
-            "INSERT INTO notes (conversation_id, body, author, created_at, op_id, local_only) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (conversation_id, change.note[0], change.note[1], now, change.message_op, int(not change.message_op)),
-        )
-        undo["note_row"] = cur.lastrowid
-    if change.read is not None:
-        con.execute(
-            "UPDATE messages SET flags = CASE WHEN ? THEN trim(flags || ',seen', ',') "
-            "ELSE replace(replace(flags, 'seen', ''), ',,', ',') END "
-            "WHERE conversation_id = ? AND direction = 'in' AND (instr(flags, 'seen') = 0) = ?",
-            (change.read, conversation_id, change.read),
-        )
-    for op in ops:
-        con.execute(
-            "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
-            "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-            (
-                op.id,
-                group,
-                conversation_id,
-                conv["account"],
-                str(op.kind),
-                dumps(op.payload),
-                dumps(undo),
-                str(conv["news_version"] if base_version is None else base_version),
-                now,
-                now,
-            ),
-        )
-        _log(con, op.id, "created")
-    if drop_draft and change.message is not None and change.message_op:
-        hold_draft(con, conversation_id, change.message_op, change.message.body_text)
-    elif drop_draft:
-        con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
-    if not ops and undo:
-        # a purely local change still needs its undo record
-        con.execute(
-            "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
-            "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'local', '{}', ?, ?, 'sent', ?, ?)",
-            (str(uuid.uuid4()), group, conversation_id, conv["account"], dumps(undo), "", now, now),
-        )
-    refresh_conversation(con, conversation_id)
+@dataclass
+class ActionRow:
+    """One action for ``write_actions``: what ``record_action`` takes, with its undo group."""
+
+    conversation_id: int
+    change: LocalChange
+    ops: Sequence[NewOp]
+    group: str
+    base_version: int | None = None
+    drop_draft: bool = False
+
+
+def write_actions(
+    con: sqlite3.Connection, insert_message: Callable[..., int], actions: Sequence[ActionRow], now: str
+) -> list[int]:
+    """Inside a transaction, in order: each action's local change, its undo record and its
+    operations — ``record_action`` writes one, the rules a chunk of acknowledgements, with
+    a few statements per kind of row instead of a dozen per action. Returns the
+    conversations that do not exist (nothing is written for them)."""
+    missing: list[int] = []
+    start = 0
+    while start < len(actions):  # a later action on the same conversation sees the earlier one
+        seen: set[int] = set()
+        end = start
+        while end < len(actions) and actions[end].conversation_id not in seen:
+            seen.add(actions[end].conversation_id)
+            end += 1
+        missing += _write_distinct(con, insert_message, actions[start:end], now)
+        start = end
+    return missing
+
+
+def _write_distinct(
+    con: sqlite3.Connection, insert_message: Callable[..., int], actions: Sequence[ActionRow], now: str
+) -> list[int]:
+    ids = [a.conversation_id for a in actions]
+    marks = ",".join("?" * len(ids))
+    convs = {
+        r["id"]: r
+        for r in con.execute(f"SELECT id, account, status, news_version, woke_at FROM conversations WHERE id IN ({marks})", ids)
+    }
+    tags_before: dict[int, list[str]] = {a.conversation_id: [] for a in actions if a.change.tags_add or a.change.tags_remove}
+    if tags_before:
+        tagged = list(tags_before)
+        query = f"SELECT conversation_id, tag FROM tags WHERE conversation_id IN ({','.join('?' * len(tagged))}) ORDER BY 1, 2"
+        for cid, tag in con.execute(query, tagged):
+            tags_before[cid].append(tag)
+    undo: dict[int, dict[str, Any]] = {}
+    status_rows, tags_gone, tags_new, woken = [], [], [], []
+    for a in actions:
+        conv, change = convs.get(a.conversation_id), a.change
+        if conv is None:
+            continue
+        cid = a.conversation_id
+        undo[cid] = {}
+        if change.status is not None and change.status != conv["status"]:
+            undo[cid]["status"] = conv["status"]
+            status_rows.append((str(change.status), cid))
+        if change.tags_add or change.tags_remove:
+            before = undo[cid]["tags"] = tags_before[cid]
+            # the same rows as rewriting them all ((before - remove) + add), with fewer writes
+            tags_gone += [(cid, t) for t in before if t in change.tags_remove and t not in change.tags_add]
+            tags_new += [(cid, t) for t in change.tags_add if t and t not in before]
+        if (change.message is not None or change.status is not None) and conv["woke_at"]:
+            woken.append((cid,))  # answered or re-statused: the "back from snooze" marker has done its job
+    con.executemany("UPDATE conversations SET status = ? WHERE id = ?", status_rows)
+    con.executemany("DELETE FROM tags WHERE conversation_id = ? AND tag = ?", tags_gone)
+    con.executemany("INSERT OR IGNORE INTO tags (conversation_id, tag) VALUES (?, ?)", tags_new)
+    con.executemany("UPDATE conversations SET woke_at = '', woke_reason = '' WHERE id = ?", woken)
+    op_rows, local_rows, held, undrafted = [], [], [], []
+    for a in actions:
+        conv, change, cid = convs.get(a.conversation_id), a.change, a.conversation_id
+        if conv is None:
+            continue
+        if change.message is not None:
+            undo[cid]["message_row"] = insert_message(con, conv["account"], cid, change.message, op_id=change.message_op)
+        if change.note is not None:
+            cur = con.execute(
+                "INSERT INTO notes (conversation_id, body, author, created_at, op_id, local_only) VALUES (?, ?, ?, ?, ?, ?)",
+                (cid, change.note[0], change.note[1], now, change.message_op, int(not change.message_op)),
+            )
+            undo[cid]["note_row"] = cur.lastrowid
+        if change.read is not None:
+            con.execute(
+                "UPDATE messages SET flags = CASE WHEN ? THEN trim(flags || ',seen', ',') "
+                "ELSE replace(replace(flags, 'seen', ''), ',,', ',') END "
+                "WHERE conversation_id = ? AND direction = 'in' AND (instr(flags, 'seen') = 0) = ?",
+                (change.read, cid, change.read),
+            )
+        version = str(conv["news_version"] if a.base_version is None else a.base_version)
+        undo_json = dumps(undo[cid])
+        op_rows += [(op.id, a.group, cid, conv["account"], str(op.kind), dumps(op.payload), undo_json, version, now, now)
+                    for op in a.ops]  # fmt: skip
+        if a.drop_draft and change.message is not None and change.message_op:
+            held.append((cid, change.message_op, change.message.body_text))
+        elif a.drop_draft:
+            undrafted.append((cid,))
+        if not a.ops and undo[cid]:  # a purely local change still needs its undo record
+            local_rows.append((str(uuid.uuid4()), a.group, cid, conv["account"], undo_json, "", now, now))
+    con.executemany(
+        "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
+        "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        op_rows,
+    )
+    logged = iso(utcnow())
+    con.executemany(
+        "INSERT INTO operation_log (op_id, at, event, detail) VALUES (?, ?, 'created', '')", [(r[0], logged) for r in op_rows]
+    )
+    hold_drafts(con, held)
+    con.executemany("DELETE FROM drafts WHERE conversation_id = ?", undrafted)
+    con.executemany(
+        "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, undo_json, "
+        "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'local', '{}', ?, ?, 'sent', ?, ?)",
+        local_rows,
+    )
+    refresh_conversations(con, list(undo))
+    return [cid for cid in ids if cid not in convs]
 
 
 def _unhold_draft(con: sqlite3.Connection, op: sqlite3.Row) -> None:

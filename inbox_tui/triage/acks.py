@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from inbox_tui.errors import InboxError, NotFound
-from inbox_tui.model import Address
+from inbox_tui.model import Address, Conversation, StoredMessage
 from inbox_tui.outgoing import conversation_placeholders, prepare_reply, reply_body
 from inbox_tui.replies import CannedReply, render
 from inbox_tui.store import OnceAction
-from inbox_tui.triage.priority import score
+from inbox_tui.triage.sla import compute_due, pick_policy
 from inbox_tui.triage.rules import Case
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,7 +67,8 @@ class Acknowledgements:
         store = self.service.store
         conversations = store.conversations_many(ids)
         threads = store.messages_many(ids)
-        triage_values = self._triage_placeholders(ids)
+        triage = self.service.triage
+        next_open = triage._local(triage.settings.hours.next_open(self.now), self.now)
         config = self.service.config
         out = []
         for r in requests:
@@ -80,7 +81,7 @@ class Acknowledgements:
                 identity = self._account_identity(conv.account)
                 values = {
                     **conversation_placeholders(conv, config.agent_name, config.agent_email or identity.email),
-                    **triage_values[conv_id],
+                    **self._triage_values(conv, threads[conv_id], next_open),
                 }
                 body = reply_body(render(canned.body, values))
                 can = self.service.upstream.get(conv.account, frozenset())
@@ -92,18 +93,16 @@ class Acknowledgements:
             out.append(OnceAction(conv_id, r.customer, self.day, prepared.change, prepared.ops))
         return out
 
-    def _triage_placeholders(self, ids: list[int]) -> dict[int, dict[str, str]]:
-        """``Triage.placeholders`` of every conversation with one read of their facts
-        (``{{business.next_open}}`` is the same for the whole chunk)."""
-        triage, now = self.service.triage, self.now
-        opens = triage.settings.hours.next_open(now)
-        next_open = triage._local(opens, now)
-        out = {}
-        for raw in self.service.store.score_facts(ids, now):
-            live = score(triage.facts(raw), triage.score_settings, now)
-            expected = live.due.at if live.due is not None else opens
-            out[raw["id"]] = {"business.next_open": next_open, "reply.expected_by": triage._local(expected, now)}
-        return out
+    def _triage_values(self, conv: Conversation, thread: list[StoredMessage], next_open: str) -> dict[str, str]:
+        """``Triage.placeholders`` from what is loaded already: the running SLA clock
+        (what the score's ``due`` is) of the conversation as the rules left it, else
+        the next opening (the same for the whole chunk)."""
+        triage = self.service.triage
+        settings = triage.score_settings
+        policy = pick_policy(settings.policies, conv.tags, conv.priority, conv.account)
+        due = compute_due(policy, settings.hours, conv.status.value, [(m.direction.value, m.date) for m in thread])
+        expected = triage._local(due.at, self.now) if due is not None else next_open
+        return {"business.next_open": next_open, "reply.expected_by": expected}
 
     def _template(self, name: str) -> CannedReply:
         if name not in self._canned:

@@ -27,6 +27,9 @@ class BusinessHours:
     week: tuple[Intervals, ...] = ALWAYS
     """Seven entries, Monday first."""
     holidays: frozenset[date] = frozenset()
+    _days: dict[date, list[tuple[datetime, datetime]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """``intervals`` remembered per local day: a rescore of 1,000 conversations asks for
+    the same few days thousands of times (each a zone conversion)."""
 
     @property
     def always_open(self) -> bool:
@@ -37,10 +40,14 @@ class BusinessHours:
         return BusinessHours(self.tz)
 
     def intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        """Opening intervals of a local ``day`` as UTC instants."""
-        if day in self.holidays:
-            return []
-        return [(self._at(day, start), self._at(day, end)) for start, end in self.week[day.weekday()]]
+        """Opening intervals of a local ``day`` as UTC instants (do not change the list)."""
+        found = self._days.get(day)
+        if found is None:
+            if len(self._days) > 4096:
+                self._days.clear()
+            found = [] if day in self.holidays else [(self._at(day, a), self._at(day, b)) for a, b in self.week[day.weekday()]]
+            self._days[day] = found
+        return found
 
     def _at(self, day: date, minute: int) -> datetime:
         if minute >= DAY:

@@ -61,7 +61,9 @@ def home(tmp_path: Path) -> Iterator[Path]:
         '[app]\nagent_name = "Sam"\n\n[accounts.mail]\nconnector = "maildir"\n'
         f'path = "{tmp_path / "Mail"}"\nfrom = "Shop <help@shop.example>"\n\n'
         f'[accounts.desk]\nconnector = "maildir"\npath = "{tmp_path / "Desk"}"\nfrom = "Desk <desk@shop.example>"\n\n'
-        f'[business_hours]\ntimezone = "UTC"\n{day} = "10:00-11:00"\n',
+        f'[business_hours]\ntimezone = "UTC"\n{day} = "10:00-11:00"\n\n'
+        '[[sla.policies]]\nname = "Payments"\ntags = ["payment"]\nfirst_reply = "30m"\n\n'  # tagged by a rule
+        '[[sla.policies]]\nname = "General"\nfirst_reply = "24h"\n',
         encoding="utf-8",
     )
     (tmp_path / "rules.toml").write_text(RULES, encoding="utf-8")
@@ -220,6 +222,8 @@ def test_a_chunk_of_acknowledgements_writes_what_replying_one_by_one_writes(home
     gus = next(op for op in got["operations"] if op[0] == conv_of(batched, "gus") and op[4] == "reply")
     assert gus[5]["body_text"].startswith('Hi Gus, about "Sizes": we are back\n')
     assert "{{" not in gus[5]["body_text"] and "Sam <help@shop.example>" in gus[5]["body_text"]
+    fay_reply = next(op for op in got["operations"] if op[0] == conv_of(batched, "fay") and op[4] == "reply")
+    assert fay_reply[5]["body_text"].split("by ")[1] != gus[5]["body_text"].split("by ")[1]  # the rule's tag: 30 min
     assert [op[4] for op in got["operations"] if op[0] == bob] == ["reply", "status", "tags"]
     fay = conv_of(batched, "fay")
     assert got["drafts"] == [] and [v[0] for v in got["draft_versions"]].count(fay) == 2  # held by the reply
