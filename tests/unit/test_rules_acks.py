@@ -17,10 +17,11 @@ import pytest
 from inbox_tui import paths
 from inbox_tui.config import load
 from inbox_tui.errors import InboxError
-from inbox_tui.model import Address, Direction, Message, PullBatch, utcnow
+from inbox_tui.model import Address, Direction, Message, PullBatch, Status, utcnow
 from inbox_tui.replies import render
 from inbox_tui.service import InboxService
-from inbox_tui.store import Store
+from inbox_tui.store import LocalChange, Store, iso
+from inbox_tui.store.outbox import ActionRow, write_actions
 from inbox_tui.store.reply_usage import reply_uses
 from inbox_tui.triage.acks import Acknowledgements
 from inbox_tui.triage.runner import RuleRunner, RunReport, _Plan
@@ -280,3 +281,22 @@ def test_a_failure_half_way_through_a_chunk_loses_nothing(home: Path) -> None:
     assert sum(1 for op in after["operations"] if op[4] == "reply") == 4
     assert service.store.rules_pending() == [] and len(report.problems) == 1  # eve's account cannot reply
     assert RuleRunner.for_service(service).run_pending().fired == []  # and nothing runs twice
+
+
+def test_the_one_writer_keeps_tag_sets_and_order_of_actions(home: Path) -> None:
+    service = seeded(home)
+    store, ann = service.store, conv_of(service, "ann")
+    store.record_action(ann, LocalChange(tags_add=["a", "b"]), [])
+    store.record_action(ann, LocalChange(tags_add=["b", "c"], tags_remove=["a", "b"]), [])
+    assert service.conversation(ann).conversation.tags == ("b", "c")  # (before - remove) + add
+    assert service.undo_last() and service.conversation(ann).conversation.tags == ("a", "b")
+    # two actions on one conversation in one batch: the second sees the first
+    first, second = LocalChange(status=Status.PENDING), LocalChange(status=Status.CLOSED)
+    with store.transaction() as con:
+        missing = write_actions(con, store._insert_message, [
+            ActionRow(ann, first, [], "g1"), ActionRow(ann, second, [], "g2"), ActionRow(10**6, second, [], "g3"),
+        ], iso(utcnow()))  # fmt: skip
+    assert missing == [10**6]
+    undo = [json.loads(r[0]) for r in store.query("SELECT undo_json FROM operations WHERE group_id IN ('g1', 'g2') ORDER BY rowid")]
+    assert undo == [{"status": "open"}, {"status": "pending"}]
+    assert service.conversation(ann).conversation.status is Status.CLOSED
