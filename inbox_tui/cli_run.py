@@ -131,7 +131,8 @@ def run_ui(*, keymap: str | None = None, sync: bool = True) -> int:
     service = bootstrap.build_service(config=config)
     from inbox_tui.ui.warmup import Warmup
 
-    warmup = Warmup.start(service)  # SQLite answers while Python imports Textual
+    # SQLite answers (in a forked child, on its own connection) while Python imports Textual
+    warmup = Warmup.start(service, reopen=lambda: bootstrap.build_service(config=config))
     from inbox_tui.ui.app import InboxApp
 
     app = InboxApp(service, km, keymap_error=keymap_error, sync_on_start=sync, warmup=warmup)

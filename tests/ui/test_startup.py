@@ -51,6 +51,23 @@ async def test_the_first_load_uses_the_early_warmup(home: Path) -> None:
         assert warmup.take("open") is None  # taken by the first load; later loads ask the service
 
 
+def test_the_forked_warmup_brings_the_same_ids_and_counts(home: Path) -> None:
+    service = bootstrap.build_service(home)
+    warmup = Warmup.start(service, reopen=lambda: bootstrap.build_service(home))
+    assert warmup.take("open") == (service.queue_ids("open"), service.view_counts())
+    assert warmup.take("open") is None  # once
+
+
+def test_a_failing_child_falls_back_to_this_process(home: Path) -> None:
+    service = bootstrap.build_service(home)
+
+    def broken() -> bootstrap.InboxService:
+        raise RuntimeError("no cache in the child")
+
+    warmup = Warmup.start(service, reopen=broken)
+    assert warmup.take("open") == (service.queue_ids("open"), service.view_counts())
+
+
 async def test_background_jobs_start_once_the_queue_is_painted(make_app: AppFactory) -> None:
     app = make_app()
     started = time.monotonic()

@@ -66,6 +66,7 @@ class QueueScreen(TriageKeys, ActingScreen):
         self.search = ""
         self._search_timer: Timer | None = None
         self._back_on: int | None = None
+        self._suspended = False
         self.loads = 0
         """Completed reloads (tests wait on it)."""
         self.first_pages = 0
@@ -93,11 +94,21 @@ class QueueScreen(TriageKeys, ActingScreen):
         # the preview follows the cursor in the same frame (a Highlighted message would
         # arrive after the cursor's frame and cost a second one, ~30 ms later)
         self.watch(self.queue, "cursor", self._cursor_moved, init=False)
-        self.reload()
+        early = self._warmup.take(self.view) if self._warmup is not None and self._warmup.ready() else None
+        if early is not None:  # already here: the first frame shows the queue, no worker hop
+            self._apply(self.view, *early, keep=None, then=None)
+        else:
+            self.reload()
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
 
     def on_screen_resume(self) -> None:
-        if self.loads:
+        """Back on top (a dialog or conversation closed): the cache may have changed.
+        Not on the first resume, right after mount: that load is the first one."""
+        if self._suspended and self.loads:
             self.reload(keep=self._back_on)
+        self._suspended = False
 
     def _returned(self, conversation_id: int | None) -> None:
         """Back from a conversation: the cursor goes to the one the agent was reading
