@@ -49,6 +49,7 @@ class Acknowledgements:
         self.day = now.astimezone(service.triage.settings.tz).date().isoformat()
         self._canned: dict[str, CannedReply | InboxError] = {}
         self._identity: dict[str, Address] = {}
+        self._local: dict[datetime, str] = {}
 
     def request(self, case: Case, canned: str) -> AckRequest | None:
         """``None`` for mail too old to acknowledge now, and for robots (or no address)."""
@@ -101,8 +102,11 @@ class Acknowledgements:
         settings = triage.score_settings
         policy = pick_policy(settings.policies, conv.tags, conv.priority, conv.account)
         due = compute_due(policy, settings.hours, conv.status.value, [(m.direction.value, m.date) for m in thread])
-        expected = triage._local(due.at, self.now) if due is not None else next_open
-        return {"business.next_open": next_open, "reply.expected_by": expected}
+        if due is None:
+            return {"business.next_open": next_open, "reply.expected_by": next_open}
+        if due.at not in self._local:  # out of hours most clocks start at the same opening
+            self._local[due.at] = triage._local(due.at, self.now)
+        return {"business.next_open": next_open, "reply.expected_by": self._local[due.at]}
 
     def _template(self, name: str) -> CannedReply:
         if name not in self._canned:
