@@ -132,7 +132,7 @@ def run_ui(*, keymap: str | None = None, sync: bool = True) -> int:
     from inbox_tui.ui.warmup import Warmup
 
     # SQLite answers (in a forked child, on its own connection) while Python imports Textual
-    warmup = Warmup.start(service, reopen=lambda: bootstrap.build_service(config=config))
+    warmup = Warmup.start(service, reopen=lambda: bootstrap.build_service(config=config), pause_gc=True)
     from inbox_tui.ui.app import InboxApp
 
     app = InboxApp(service, km, keymap_error=keymap_error, sync_on_start=sync, warmup=warmup)

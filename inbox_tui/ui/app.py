@@ -97,6 +97,8 @@ class InboxApp(KeyboardMacros, App[int]):
         if self._jobs_started:
             return
         self._jobs_started = True
+        if self.warmup is not None:
+            self.warmup.first_paint_done()
         self._refresh_clocks()
         self.set_interval(CLOCK_SECONDS, self._refresh_clocks)
         self.auto_flush.arm()

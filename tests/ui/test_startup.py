@@ -3,15 +3,19 @@ after the first paint, the preview in the cursor's own frame."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from textual.widgets._footer import FooterKey
+
 from inbox_tui import bootstrap, keymap
 from inbox_tui.ui.app import START_JOBS_LATEST_SECONDS, InboxApp
 from inbox_tui.ui.screens.queue import QueueScreen
 from inbox_tui.ui.warmup import Warmup
+from inbox_tui.ui.widgets.key_footer import KeyFooter
 from inbox_tui.ui.widgets.queue_list import QueueList
 from inbox_tui.ui.widgets.row_preview import RowPreview
 from tests.ui.conftest import SIZE, AppFactory, settle, until
@@ -68,6 +72,20 @@ def test_a_failing_child_falls_back_to_this_process(home: Path) -> None:
     assert warmup.take("open") == (service.queue_ids("open"), service.view_counts())
 
 
+async def test_the_collector_waits_for_the_first_paint(home: Path) -> None:
+    service = bootstrap.build_service(home)
+    warmup = Warmup.start(service, pause_gc=True)
+    try:
+        assert not gc.isenabled()
+        app = InboxApp(service, keymap.load("default"), warmup=warmup)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app._jobs_started, "the first paint")
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 async def test_background_jobs_start_once_the_queue_is_painted(make_app: AppFactory) -> None:
     app = make_app()
     started = time.monotonic()
@@ -86,3 +104,22 @@ async def test_the_preview_follows_the_cursor_without_a_message_round_trip(make_
         for move in (queue.action_cursor_down, queue.action_page_down, queue.action_last, queue.action_first):
             move()  # no await: the preview must already show the new row (same frame)
             assert preview.row is not None and preview.row.id == queue.current_id
+
+
+async def test_the_footer_rebuilds_only_when_its_keys_change(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        keys = list(footer.query(FooterKey))
+        assert any(k.description == "Next view" for k in keys)
+        for _ in range(3):  # signals with nothing new to show: the same widgets stay
+            footer.bindings_changed(app.screen)
+        await settle(pilot)
+        assert list(footer.query(FooterKey)) == keys
+        await pilot.press("slash")  # the search box takes the keys: the footer follows
+        await settle(pilot)
+        assert [k.description for k in footer.query(FooterKey)] != [k.description for k in keys]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert any(k.description == "Next view" for k in footer.query(FooterKey))

@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from inbox_tui.errors import InboxError, PlaceholderError
@@ -23,6 +23,7 @@ from inbox_tui.ui.screens.acting import ActingScreen
 from inbox_tui.ui.screens.triage_keys import TriageKeys
 from inbox_tui.ui.widgets.conversation_header import ConversationHeader
 from inbox_tui.ui.widgets.customer_panel import CustomerPanel
+from inbox_tui.ui.widgets.key_footer import KeyFooter
 from inbox_tui.ui.widgets.notes_pane import NotesPane
 from inbox_tui.ui.widgets.status_bar import StatusBar
 from inbox_tui.ui.widgets.thread_view import ThreadView
@@ -73,7 +74,7 @@ class ConversationScreen(TriageKeys, ActingScreen):
                 yield Static(Content("Internal notes"), id="notes-title")
                 yield NotesPane(id="notes")
         yield StatusBar()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(ThreadView).focus()

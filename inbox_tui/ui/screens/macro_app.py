@@ -5,6 +5,7 @@ macros. ``InboxApp`` mixes ``KeyboardMacros`` in; screens stay unaware of it.
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from typing import Any
 
@@ -12,7 +13,7 @@ from textual import events
 from textual.actions import SkipAction
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from inbox_tui.keymap import Keymap, pretty_key
 from inbox_tui.macro_record import Recorder, RecordingService
@@ -28,6 +29,14 @@ MACRO_BINDINGS = [
     bind("queue.mark", "mark"),
 ]
 
+
+def _typing_into(widget: object) -> bool:
+    """A text box has the focus: keys are text, not sequences. ``TextArea`` (≈10 ms to
+    import) is looked up only once a screen that uses it has imported it."""
+    if isinstance(widget, Input):
+        return True
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(widget, text_area.TextArea)
 
 class KeyboardMacros:
     """Mixin for the App (``self`` is an ``App``)."""
@@ -55,7 +64,7 @@ class KeyboardMacros:
     async def _sequence(self, key: str) -> bool:
         app: Any = self
         context = SCREEN_CONTEXT.get(type(app.screen).__name__)
-        typing = isinstance(app.focused, Input | TextArea)
+        typing = _typing_into(app.focused)
         decision = self.sequencer.feed(key, context, typing=typing, recording=self.recorder.recording)
         if decision.kind == "pass":
             if self.recorder.recording and not typing:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from inbox_tui.errors import ConfigError
@@ -22,6 +22,7 @@ from inbox_tui.ui.messages import QueuePainted
 from inbox_tui.ui.screens.acting import ActingScreen
 from inbox_tui.ui.screens.triage_keys import TriageKeys
 from inbox_tui.ui.warmup import Warmup, first_view
+from inbox_tui.ui.widgets.key_footer import KeyFooter
 from inbox_tui.ui.widgets.queue_header import QueueHeader
 from inbox_tui.ui.widgets.queue_list import QueueList
 from inbox_tui.ui.widgets.row_preview import RowPreview
@@ -83,14 +84,14 @@ class QueueScreen(TriageKeys, ActingScreen):
         yield QueueList(self.service.rows, id="queue")
         yield RowPreview(id="row-preview")
         yield StatusBar()
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def queue(self) -> QueueList:
         return self.query_one(QueueList)
 
     def on_mount(self) -> None:
-        self.queue.focus()
+        self.set_focus(self.queue)  # now, not deferred: the footer builds its keys once
         # the preview follows the cursor in the same frame (a Highlighted message would
         # arrive after the cursor's frame and cost a second one, ~30 ms later)
         self.watch(self.queue, "cursor", self._cursor_moved, init=False)

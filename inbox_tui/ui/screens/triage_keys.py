@@ -8,8 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inbox_tui.service import InboxService, QueueRow
-from inbox_tui.ui.screens.snooze import SnoozeChoice, SnoozeScreen, when_text
-from inbox_tui.ui.screens.why import WhyScreen
 
 if TYPE_CHECKING:  # pragma: no cover
     from inbox_tui.ui.screens.acting import ActingScreen
@@ -35,6 +33,8 @@ class TriageKeys(_Base):
     def action_why(self) -> None:
         row = self.triage_target()
         if row is not None:
+            from inbox_tui.ui.screens.why import WhyScreen  # screens load when first opened
+
             self.app.push_screen(WhyScreen(self.service, row.id, self.triage_view(), row.subject))
 
     def action_snooze(self) -> None:
@@ -42,6 +42,7 @@ class TriageKeys(_Base):
         if row is None:
             return
         cid, subject = row.id, row.subject or "(no subject)"
+        from inbox_tui.ui.screens.snooze import SnoozeChoice, SnoozeScreen
 
         def chosen(choice: SnoozeChoice | None) -> None:
             if choice is None:
@@ -67,6 +68,7 @@ class TriageKeys(_Base):
             self.notify("No earlier snooze to go back to", markup=False)
             return
         cid, subject = row.id, row.subject or "(no subject)"
+        from inbox_tui.ui.screens.snooze import when_text
 
         def describe(until: Any) -> str:
             if until is None:
