@@ -116,10 +116,12 @@ class PtyApp:
         os.write(self.fd, text.encode())
 
     def cpu_s(self) -> float:
-        """User + system CPU seconds the app has used so far (all its threads)."""
+        """User + system CPU seconds the app has used so far: all its threads, and the
+        children it has waited for (``inbox ui`` forks one to read the first view's ids
+        while it imports Textual: its CPU counts as the app's)."""
         with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self) -> float:
         with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
