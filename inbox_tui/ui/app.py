@@ -247,7 +247,7 @@ class InboxApp(KeyboardMacros, App[int]):
     def action_help(self) -> None:
         from inbox_tui.ui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.keymap))
+        self.push_screen(HelpScreen(self.keymap, self.macro_desk.macros))
 
     def action_outbox(self) -> None:
         from inbox_tui.ui.screens.outbox import OutboxScreen

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Static
+
 from inbox_tui import macros
 from inbox_tui.model import OpKind, Status
 from inbox_tui.ui.screens.conversation import ConversationScreen
+from inbox_tui.ui.screens.help import HelpScreen
 from inbox_tui.ui.screens.macro_preview import MacroPreview
 from inbox_tui.ui.screens.queue import QueueScreen
 from tests.ui.conftest import SIZE, AppFactory, notifications, screen_text, settle
@@ -113,3 +116,20 @@ async def test_palette_lists_macros_and_picker_shows_usage(make_app: AppFactory,
         assert app.service.conversation(first).conversation.status is Status.CLOSED
         await press(pilot, ["enter", "c"])  # the canned picker on the next conversation
         assert "used 1× · 100% closed" in screen_text(app)
+
+
+async def test_help_lists_the_macros_with_their_keys(make_app: AppFactory, home: Path) -> None:
+    macros.macros_file().write_text(
+        MACRO + '\n[refund-ok]\ndescription = "Refund approved: note, tag, close"\nsteps = ["tag +refund", "status closed"]\n',
+        encoding="utf-8",
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, ["question_mark"])
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text", Static).visual)
+        late = next(line for line in text.splitlines() if line.rstrip().endswith("late-delay"))
+        assert late.split()[0] == "L" and "canned late-delivery, tag +delay" in late
+        refund = next(line for line in text.splitlines() if line.rstrip().endswith("refund-ok"))
+        assert refund.split()[0] == "—" and "Refund approved: note, tag, close" in refund

@@ -1,6 +1,9 @@
-"""``?``: every action of the catalogue with its live keys, grouped by where it works."""
+"""``?``: every action of the catalogue with its live keys, grouped by where it works,
+and the macros of ``macros.toml`` with theirs."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
@@ -11,6 +14,7 @@ from textual.widgets import Footer, Static
 
 from inbox_tui import actions
 from inbox_tui.keymap import Keymap
+from inbox_tui.macros import Macro
 from inbox_tui.ui.keys import bind
 
 TITLES = {
@@ -23,7 +27,7 @@ TITLES = {
 KEY_WIDTH = 18
 
 
-def help_content(keymap: Keymap) -> Content:
+def help_content(keymap: Keymap, macros: Sequence[Macro] = ()) -> Content:
     parts: list[str | tuple[str, str]] = []
     for context in actions.CONTEXTS:
         entries = actions.actions_in(context)
@@ -36,21 +40,28 @@ def help_content(keymap: Keymap) -> Content:
             keys = keymap.display_keys(action.id) or "—"
             pad = " " * max(1, KEY_WIDTH - cell_len(keys))
             parts += [("  " + keys, "bold"), pad, action.description, ("  " + action.id, "dim"), "\n"]
+    if macros:
+        parts += ["\n", ("Macros (macros.toml; all of them in the command palette)", "bold underline"), "\n"]
+        for macro in macros:
+            keys = macro.key or "—"
+            pad = " " * max(1, KEY_WIDTH - cell_len(keys))
+            parts += [("  " + keys, "bold"), pad, macro.description or macro.summary, ("  " + macro.name, "dim"), "\n"]
     return Content.assemble(*parts).rstrip()
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [bind("picker.cancel", "close"), bind("global.help", "close")]
 
-    def __init__(self, keymap: Keymap) -> None:
+    def __init__(self, keymap: Keymap, macros: Sequence[Macro] = ()) -> None:
         super().__init__()
         self.keymap = keymap
+        self.macros = macros
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
             yield Static(Content(f"Keys — keymap “{self.keymap.name}”"), classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
-                yield Static(help_content(self.keymap), id="help-text")
+                yield Static(help_content(self.keymap, self.macros), id="help-text")
             yield Footer()
 
     def on_mount(self) -> None:
