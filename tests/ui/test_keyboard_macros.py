@@ -133,3 +133,22 @@ async def test_help_lists_the_macros_with_their_keys(make_app: AppFactory, home:
         assert late.split()[0] == "L" and "canned late-delivery, tag +delay" in late
         refund = next(line for line in text.splitlines() if line.rstrip().endswith("refund-ok"))
         assert refund.split()[0] == "—" and "Refund approved: note, tag, close" in refund
+
+
+async def test_marked_rows_show_a_star_until_the_macro_ran(make_app: AppFactory, home: Path) -> None:
+    macros.macros_file().write_text(MACRO, encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.queue
+
+        def first_cells() -> list[str]:
+            return [queue.render_line(y).text[:1] for y in range(3)]
+
+        assert first_cells() == ["▌", " ", " "]
+        await press(pilot, ["space", "space"])  # mark the first two rows; the cursor walks on
+        assert first_cells() == ["*", "*", "▌"]
+        await press(pilot, ["k", "space"])  # unmark the second
+        assert first_cells() == ["*", " ", "▌"] and len(app.macro_desk.marked) == 1
+        await press(pilot, ["L", "enter"])
+        assert app.macro_desk.marked == {} and "*" not in first_cells()

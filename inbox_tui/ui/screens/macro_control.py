@@ -116,6 +116,7 @@ class MacroControl:
 
     def _finished(self, done: list[str], problems: list[str], plans: list[Plan], screen: Any) -> None:
         from inbox_tui.ui.screens.conversation import ConversationScreen
+        from inbox_tui.ui.screens.queue import QueueScreen
 
         undo = shown(self.app, "global.undo")
         if done:
@@ -124,6 +125,9 @@ class MacroControl:
         for problem in problems[:3]:
             self.app.notify(f"Not run: {problem}", severity="warning", markup=False)
         self.marked.clear()
+        for queue_screen in self.app.screen_stack:
+            if isinstance(queue_screen, QueueScreen):
+                queue_screen.queue.set_marked(())
         self.app.post_message(DataChanged(origin="sync"))
         if isinstance(screen, ConversationScreen) and screen is self.app.screen:
             move = plans[0].move if plans else 0
@@ -193,6 +197,7 @@ class MacroControl:
             return True
         if self.marked.pop(row.id, None) is None:
             self.marked[row.id] = row.subject
+        screen.queue.set_marked(self.marked)
         run = shown(self.app, "global.macro_run")
         n = len(self.marked)
         self.app.notify(f"{n} marked — {run} runs a macro on them" if n else "No conversation marked", markup=False)

@@ -75,10 +75,16 @@ def header(lay: Layout, style: Style) -> list[Segment]:
 
 
 def render_row(
-    row: QueueRow, lay: Layout, now: datetime, style_for: StyleFor, base: Style, *, cursor: bool = False
-) -> list[Segment]:
-    """One queue line. ``base`` carries the row-wide style (cursor background, closed)."""
-    segs: list[Segment] = [Segment("▌", base + style_for("cursor-bar")) if cursor else Segment(" ", base)]
+    row: QueueRow, lay: Layout, now: datetime, style_for: StyleFor, base: Style, *, cursor: bool = False,
+    marked: bool = False,
+) -> list[Segment]:  # fmt: skip
+    """One queue line. ``base`` carries the row-wide style (cursor background, closed,
+    marked). The first cell is the cursor bar, else ``*`` on a row marked for a macro."""
+    if cursor:
+        first = Segment("▌", base + style_for("cursor-bar"))
+    else:
+        first = Segment("*", base + style_for("cursor-bar")) if marked else Segment(" ", base)
+    segs: list[Segment] = [first]
     strong = style_for("unread") if row.unread else Style()
 
     def add(text: str, name: str | None = None, emphasis: bool = False) -> None:

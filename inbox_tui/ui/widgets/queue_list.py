@@ -9,7 +9,7 @@ Customer text is rendered as plain ``Segment``s: nothing is ever parsed as marku
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -50,6 +50,7 @@ class QueueList(ScrollView, can_focus=True):
         "queue-list--subject-read",
         "queue-list--unread",
         "queue-list--closed",
+        "queue-list--marked",
         "queue-list--empty",
         "queue-list--unread-mark",
         "queue-list--prio-1",
@@ -105,6 +106,8 @@ class QueueList(ScrollView, can_focus=True):
         """True once the agent chose a conversation (moved the cursor): reloads keep it."""
         self.fetches = 0
         """Page queries made so far (the tests and the benchmark read it)."""
+        self.marked: frozenset[int] = frozenset()
+        """Conversations marked for a macro: shown with ``*`` and a tint."""
 
     # ------------------------------------------------------------------ data
     @property
@@ -147,6 +150,10 @@ class QueueList(ScrollView, can_focus=True):
             if 0 <= index < len(self._ids):
                 return self._ids[index]
         return None
+
+    def set_marked(self, ids: Collection[int]) -> None:
+        self.marked = frozenset(ids)
+        self.refresh()
 
     def invalidate(self) -> None:
         """Rows changed but not the order (e.g. read state): fetch them again."""
@@ -195,10 +202,13 @@ class QueueList(ScrollView, can_focus=True):
         style = base
         if str(row.status) == "closed":
             style += self._style("closed")
+        marked = row.id in self.marked
+        if marked:
+            style += self._style("marked")
         at_cursor = index == self.cursor
         if at_cursor:
             style += self._style("cursor")
-        return Strip(render_row(row, self._layout, utcnow(), self._style, style, cursor=at_cursor), width)
+        return Strip(render_row(row, self._layout, utcnow(), self._style, style, cursor=at_cursor, marked=marked), width)
 
     # ------------------------------------------------------------------ cursor
     def validate_cursor(self, value: int) -> int:
