@@ -11,6 +11,7 @@ import importlib
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,11 @@ def load_config() -> AppConfig:
 
 
 def open_store() -> Store:
-    return Store(paths.db_path())
+    return Store(paths.db_path(), on_upgrade=_say_upgrading)
+
+
+def _say_upgrading() -> None:
+    print(f"inbox: upgrading the cache {paths.db_path()} (once; a large cache takes a few seconds)…", file=sys.stderr, flush=True)
 
 
 def build_service(home: str | Path | None = None, *, config: AppConfig | None = None) -> InboxService:

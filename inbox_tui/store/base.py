@@ -15,7 +15,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,6 +65,10 @@ def migration_names() -> frozenset[str]:
     return frozenset(_MIGRATION_DEF.findall(Path(__file__).with_name("schema.py").read_text(encoding="utf-8")))
 
 
+def _has_migrations_table(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_sqlite_migrations'").fetchone() is not None
+
+
 def migrations_due(conn: sqlite3.Connection) -> bool:
     try:
         rows = conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,))
@@ -78,7 +82,11 @@ def migrations_due(conn: sqlite3.Connection) -> bool:
 
 
 class StoreBase:
-    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, readonly: bool = False, on_upgrade: Callable[[], None] | None = None
+    ) -> None:
+        """``on_upgrade`` is called before migrating a cache that exists already (a new
+        index over 100k conversations takes ~10 s: the CLI says so instead of hanging)."""
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +101,8 @@ class StoreBase:
             self._db: Database | None = None
             self._lock = threading.RLock()
             if not readonly and migrations_due(self.conn):
+                if on_upgrade is not None and _has_migrations_table(self.conn):
+                    on_upgrade()
                 from inbox_tui.store.schema import migrations
 
                 with self._lock:

@@ -130,3 +130,16 @@ def test_a_ticket_sent_again_unchanged_is_not_reindexed(store: Store) -> None:
         store._upsert_ticket_message(con, "desk", found(store, "walnut")[0], changed, IngestResult())
         assert con.execute("SELECT count(*) FROM search_stale").fetchone()[0] == 1
     assert found(store, "walnut") == [] and len(found(store, "oak")) == 1
+
+
+def test_an_existing_cache_says_it_is_upgrading_a_new_one_does_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    said: list[str] = []
+    Store(tmp_path / "new.db", on_upgrade=lambda: said.append("new")).close()
+    assert said == []
+    before = functools.partial(type(migrations).apply, migrations, stop_before="m006_conversation_search_index")
+    monkeypatch.setattr(migrations, "apply", before)
+    Store(tmp_path / "old.db").close()
+    monkeypatch.undo()
+    Store(tmp_path / "old.db", on_upgrade=lambda: said.append("old")).close()
+    Store(tmp_path / "old.db", on_upgrade=lambda: said.append("again")).close()
+    assert said == ["old"]
