@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from inbox_tui.errors import NotFound
 from inbox_tui.model import Message, OpKind, Operation, OpState, Status, utcnow
@@ -18,6 +18,7 @@ from inbox_tui.store.base import StoreBase, dumps, iso, parse_iso
 from inbox_tui.store.drafts import hold_drafts, release_draft
 from inbox_tui.store.ingest import IngestMixin, set_tags
 
+T = TypeVar("T")
 UNDOABLE = (OpState.PENDING, OpState.FAILED, OpState.CONFLICT)
 OPEN_STATES = ("pending", "sending", "failed", "conflict", "unconfirmed")
 
@@ -232,16 +233,23 @@ def write_actions(
     a few statements per kind of row instead of a dozen per action. Returns the
     conversations that do not exist (nothing is written for them)."""
     missing: list[int] = []
+    for run in distinct_runs(actions):  # a later action on the same conversation sees the earlier one
+        missing += _write_distinct(con, insert_message, run, now)
+    return missing
+
+
+def distinct_runs(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """Consecutive runs of ``items`` with no ``conversation_id`` twice (a chunk is one run),
+    for writers that read a run's state once and then write it kind by kind."""
     start = 0
-    while start < len(actions):  # a later action on the same conversation sees the earlier one
+    while start < len(items):
         seen: set[int] = set()
         end = start
-        while end < len(actions) and actions[end].conversation_id not in seen:
-            seen.add(actions[end].conversation_id)
+        while end < len(items) and items[end].conversation_id not in seen:  # type: ignore[attr-defined]
+            seen.add(items[end].conversation_id)  # type: ignore[attr-defined]
             end += 1
-        missing += _write_distinct(con, insert_message, actions[start:end], now)
+        yield items[start:end]
         start = end
-    return missing
 
 
 def _write_distinct(

@@ -19,7 +19,7 @@ from inbox_tui.store.aggregates import sort_key
 from inbox_tui.store.base import StoreBase, dumps, iso
 from inbox_tui.store.ingest import IngestMixin
 from inbox_tui.store.once import OnceAction, OnceResult, write_once
-from inbox_tui.store.outbox import NewOp, _log
+from inbox_tui.store.outbox import NewOp, _log, distinct_runs
 
 TEXT_PER_MESSAGE = 4000
 REPEAT_WINDOW = timedelta(days=30)
@@ -243,39 +243,9 @@ class TriageMixin(IngestMixin, StoreBase):
         once-per-key actions (acknowledgements) to claim and write in the same commit."""
         now = iso(utcnow())
         with self.transaction() as con:
-            for o in outcomes:
-                conv = con.execute(
-                    "SELECT account, news_version FROM conversations WHERE id = ?", (o.conversation_id,)
-                ).fetchone()
-                if conv is None:
-                    continue
-                cid = o.conversation_id
-                con.executemany("INSERT OR IGNORE INTO tags (conversation_id, tag) VALUES (?, ?)", [(cid, t) for t in o.tags_add])
-                con.executemany("DELETE FROM tags WHERE conversation_id = ? AND tag = ?", [(cid, t) for t in o.tags_remove])
-                for column, value in (("priority", o.priority), ("status", o.status), ("assignee", o.assignee),
-                                      ("routed_view", o.routed_view), ("language", o.language or None)):  # fmt: skip
-                    if value is not None:
-                        con.execute(f"UPDATE conversations SET {column} = ? WHERE id = ?", (value, cid))
-                for op in o.ops:
-                    con.execute(
-                        "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, "
-                        "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                        (op.id, op.id, cid, conv["account"], str(op.kind), dumps(op.payload), str(conv["news_version"]), now, now),
-                    )
-                    _log(con, op.id, "created", "by a rule")
-                self._record_runs(con, cid, o.runs, now)
-                con.execute(
-                    "UPDATE conversations SET rules_seen = max(rules_seen, ?), score_stale = score_stale + ? WHERE id = ?",
-                    (o.seen_row, int(bool(o.runs)), cid),
-                )
+            for run in distinct_runs(outcomes):
+                _write_outcomes(con, run, now)
             return write_once(con, self._insert_message, then(), now) if then is not None else OnceResult([], [])
-
-    @staticmethod
-    def _record_runs(con: sqlite3.Connection, conv_id: int, runs: Sequence[tuple[str, str, list[str]]], now: str) -> None:
-        con.executemany(
-            "INSERT OR IGNORE INTO rule_runs (conversation_id, rule, trigger, at, changes_json) VALUES (?, ?, ?, ?, ?)",
-            [(conv_id, rule, trigger, now, dumps(changes)) for rule, trigger, changes in runs],
-        )
 
     def rule_runs(self, conversation_id: int) -> list[dict[str, Any]]:
         rows = self.query(
@@ -374,3 +344,44 @@ class TriageMixin(IngestMixin, StoreBase):
                 {"now": iso(now), "id": conversation_id},
             )
             return cur.rowcount > 0
+
+
+def _write_outcomes(con: sqlite3.Connection, outcomes: Sequence[RuleOutcome], now: str) -> None:
+    """The rules' changes to distinct conversations, a few statements per kind of change."""
+    ids = [o.conversation_id for o in outcomes]
+    marks = ",".join("?" * len(ids))
+    convs = {r[0]: r for r in con.execute(f"SELECT id, account, news_version FROM conversations WHERE id IN ({marks})", ids)}
+    present = [o for o in outcomes if o.conversation_id in convs]
+    con.executemany(
+        "INSERT OR IGNORE INTO tags (conversation_id, tag) VALUES (?, ?)",
+        [(o.conversation_id, t) for o in present for t in o.tags_add],
+    )
+    con.executemany(
+        "DELETE FROM tags WHERE conversation_id = ? AND tag = ?", [(o.conversation_id, t) for o in present for t in o.tags_remove]
+    )
+    columns: dict[str, list[tuple[Any, int]]] = {}
+    for o in present:
+        for column, value in (("priority", o.priority), ("status", o.status), ("assignee", o.assignee),
+                              ("routed_view", o.routed_view), ("language", o.language or None)):  # fmt: skip
+            if value is not None:
+                columns.setdefault(column, []).append((value, o.conversation_id))
+    for column, rows in columns.items():
+        con.executemany(f"UPDATE conversations SET {column} = ? WHERE id = ?", rows)
+    ops = [(op.id, op.id, o.conversation_id, convs[o.conversation_id][1], str(op.kind), dumps(op.payload),
+            str(convs[o.conversation_id][2]), now, now) for o in present for op in o.ops]  # fmt: skip
+    con.executemany(
+        "INSERT INTO operations (id, group_id, conversation_id, account, kind, payload_json, "
+        "base_version, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        ops,
+    )
+    con.executemany(
+        "INSERT INTO operation_log (op_id, at, event, detail) VALUES (?, ?, 'created', 'by a rule')", [(r[0], now) for r in ops]
+    )
+    con.executemany(
+        "INSERT OR IGNORE INTO rule_runs (conversation_id, rule, trigger, at, changes_json) VALUES (?, ?, ?, ?, ?)",
+        [(o.conversation_id, rule, trigger, now, dumps(changes)) for o in present for rule, trigger, changes in o.runs],
+    )
+    con.executemany(
+        "UPDATE conversations SET rules_seen = max(rules_seen, ?), score_stale = score_stale + ? WHERE id = ?",
+        [(o.seen_row, int(bool(o.runs)), o.conversation_id) for o in present],
+    )

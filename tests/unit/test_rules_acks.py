@@ -20,7 +20,7 @@ from inbox_tui.errors import InboxError
 from inbox_tui.model import Address, Direction, Message, PullBatch, Status, utcnow
 from inbox_tui.replies import render
 from inbox_tui.service import InboxService
-from inbox_tui.store import LocalChange, Store, iso
+from inbox_tui.store import LocalChange, RuleOutcome, Store, iso
 from inbox_tui.store.outbox import ActionRow, write_actions
 from inbox_tui.store.reply_usage import reply_uses
 from inbox_tui.triage.acks import Acknowledgements
@@ -300,3 +300,17 @@ def test_the_one_writer_keeps_tag_sets_and_order_of_actions(home: Path) -> None:
     undo = [json.loads(r[0]) for r in store.query("SELECT undo_json FROM operations WHERE group_id IN ('g1', 'g2') ORDER BY rowid")]
     assert undo == [{"status": "open"}, {"status": "pending"}]
     assert service.conversation(ann).conversation.status is Status.CLOSED
+
+
+def test_rule_outcomes_of_one_conversation_twice_in_a_chunk_apply_in_order(home: Path) -> None:
+    service = seeded(home)
+    store, ann = service.store, conv_of(service, "ann")
+    store.record_action(ann, LocalChange(tags_add=["x"]), [])
+    seen = store.query_one("SELECT last_in_row FROM conversations WHERE id = ?", (ann,))[0]
+    store.apply_rule_outcomes([
+        RuleOutcome(ann, seen, runs=[("A", "arrival", ["-x"])], tags_remove=["x"], priority=2),
+        RuleOutcome(ann, seen, runs=[("B", "arrival", ["+x"])], tags_add=["x"], priority=1),
+    ])  # fmt: skip
+    conv = service.conversation(ann).conversation
+    assert conv.tags == ("x",) and conv.priority == 1
+    assert [r["rule"] for r in store.rule_runs(ann)] == ["A", "B"]
