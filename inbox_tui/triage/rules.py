@@ -266,35 +266,36 @@ def _span(value: timedelta | None) -> str:
 
 
 def matches(rule: Rule, case: Case) -> bool:
+    """Every condition the rule sets holds (each checked only when set: this runs for
+    every rule on every arrival)."""
     lists, flags = rule.lists, rule.flags
-    text_checks = (
-        ("subject_contains", case.subject),
-        ("body_contains", case.body),
-        ("text_contains", f"{case.subject}\n{case.body}"),
-    )
-    for key, haystack in text_checks:
-        if key in lists and not any(needle in haystack.casefold() for needle in lists[key]):
+    for key, haystack in (("subject_contains", case.subject), ("body_contains", case.body)):
+        if key in lists:
+            folded = haystack.casefold()
+            if not any(needle in folded for needle in lists[key]):
+                return False
+    if "text_contains" in lists:
+        folded = f"{case.subject}\n{case.body}".casefold()
+        if not any(needle in folded for needle in lists["text_contains"]):
             return False
     if "from" in lists and not any(_address_matches(case.sender, p) for p in lists["from"]):
         return False
     if "to" in lists and not any(_address_matches(a, p) for a in case.recipients for p in lists["to"]):
         return False
-    checks = (
-        ("language", case.language in lists.get("language", ())),
-        ("account", case.account.casefold() in lists.get("account", ())),
-        ("tag", bool({t.casefold() for t in case.tags} & set(lists.get("tag", ())))),
-        ("no_tag", not {t.casefold() for t in case.tags} & set(lists.get("no_tag", ()))),
-        ("status", case.status in lists.get("status", ())),
-    )
-    if any(key in lists and not ok for key, ok in checks):
+    if "language" in lists and case.language not in lists["language"]:
         return False
-    bools = (
-        ("customer_seen_before", case.seen_before),
-        ("has_attachment", case.has_attachment),
-        ("business_hours", case.in_business_hours),
-    )
-    if any(key in flags and flags[key] != value for key, value in bools):
+    if "account" in lists and case.account.casefold() not in lists["account"]:
         return False
+    if "tag" in lists and not {t.casefold() for t in case.tags} & set(lists["tag"]):
+        return False
+    if "no_tag" in lists and {t.casefold() for t in case.tags} & set(lists["no_tag"]):
+        return False
+    if "status" in lists and case.status not in lists["status"]:
+        return False
+    for key, value in (("customer_seen_before", case.seen_before), ("has_attachment", case.has_attachment),
+                       ("business_hours", case.in_business_hours)):  # fmt: skip
+        if key in flags and flags[key] != value:
+            return False
     if "subject_regex" in rule.regexes and not rule.regexes["subject_regex"].search(case.subject):
         return False
     return not ("body_regex" in rule.regexes and not rule.regexes["body_regex"].search(case.body))
