@@ -2,10 +2,11 @@
 conversations: ordinary queued replies, at most one per customer and day.
 
 Each is exactly what ``InboxService.reply(id, body, canned=…)`` would queue (the same
-``outgoing.prepare_reply``), but a chunk is prepared from a few batched reads — the
-conversations, their threads, the score facts behind ``{{reply.expected_by}}`` — with the
-canned reply and each account's identity looked up once, and written together with the
-rules' other changes in one transaction (``Store.apply_rule_outcomes(…, then=prepare)``).
+``outgoing.prepare_reply``), but a chunk is prepared from two batched reads — the
+conversations and their threads (the SLA clock behind ``{{reply.expected_by}}`` comes from
+the thread) — with the canned reply and each account's identity looked up once, and
+written with the rules' other changes in one transaction
+(``Store.apply_rule_outcomes(…, then=prepare)``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from inbox_tui.model import Address, Conversation, StoredMessage
 from inbox_tui.outgoing import conversation_placeholders, prepare_reply, reply_body
 from inbox_tui.replies import CannedReply, render
 from inbox_tui.store import OnceAction
-from inbox_tui.triage.sla import compute_due, pick_policy
 from inbox_tui.triage.rules import Case
+from inbox_tui.triage.sla import compute_due, pick_policy
 
 if TYPE_CHECKING:  # pragma: no cover
     from inbox_tui.service import InboxService
