@@ -166,8 +166,12 @@ def load_safe(name: str, user_file: Path | None, last_good: Path | None) -> tupl
         return fallback, f"{exc} — using {what}"
     if last_good is not None:
         try:
-            last_good.parent.mkdir(parents=True, exist_ok=True)
-            last_good.write_text(km.to_json(), encoding="utf-8")
+            text = km.to_json()
+            # rewritten only when it changed: a rewrite on every start stalled `inbox ui`
+            # for up to 0.3 s while the disk was busy
+            if not last_good.is_file() or last_good.read_text(encoding="utf-8") != text:
+                last_good.parent.mkdir(parents=True, exist_ok=True)
+                last_good.write_text(text, encoding="utf-8")
         except OSError:
             pass  # remembering is a convenience; the keymap itself loaded
     return km, None
