@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
 from inbox_tui import bootstrap, keymap
@@ -123,3 +124,16 @@ async def test_the_footer_rebuilds_only_when_its_keys_change(make_app: AppFactor
         await pilot.press("escape")
         await settle(pilot)
         assert any(k.description == "Next view" for k in footer.query(FooterKey))
+
+
+async def test_the_search_box_is_built_on_the_first_slash(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert not screen.query("#search")  # not built for the first paint
+        await pilot.press("slash", *"teapot")
+        assert screen.query_one("#search", Input).value == "teapot" and screen.query_one("#search").has_focus
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.query_one(QueueList).has_focus and not screen.search
