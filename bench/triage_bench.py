@@ -340,6 +340,7 @@ def main() -> None:
     ap.add_argument("--keys", type=int, default=20, help="presses per key and run")
     ap.add_argument("--no-notmuch", action="store_true")
     ap.add_argument("--ui-only", action="store_true")
+    ap.add_argument("--data-only", action="store_true", help="skip the app on a pty")
     ap.add_argument("--headless-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.headless_child:
@@ -357,6 +358,9 @@ def main() -> None:
     minimal: list[float] = []
     headless: list[float] = []
     headless_cpu: list[float] = []
+    if args.data_only:
+        data_side(service, nm_config, args.runs, out)
+        return
     for run in range(args.runs):
         for name, xs in pty_session(home, args.keys).items():
             ui.setdefault(name, []).extend(xs)
