@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from inbox_tui.model import (
 )
 from inbox_tui.store.aggregates import refresh_conversation
 from inbox_tui.store.base import StoreBase, dumps, iso
+from inbox_tui.store.message_rows import flags_text, insert_messages
 
 SUBJECT_JOIN_WINDOW = timedelta(days=30)
 
@@ -80,7 +81,7 @@ class IngestMixin(StoreBase):
                     (account, change.remote_id),
                 ).fetchone()
                 if row:
-                    con.execute("UPDATE messages SET flags = ? WHERE id = ?", (_flags(change.flags), row["id"]))
+                    con.execute("UPDATE messages SET flags = ? WHERE id = ?", (flags_text(change.flags), row["id"]))
                     result.conversations.add(row["conversation_id"])
             for remote_id in batch.removed:
                 self._remove_message(con, account, remote_id, result)
@@ -112,7 +113,7 @@ class IngestMixin(StoreBase):
             con.execute(
                 "UPDATE messages SET remote_id = COALESCE(remote_id, ?), folder = CASE WHEN remote_id IS NULL "
                 "THEN ? ELSE folder END, flags = ? WHERE id = ?",
-                (msg.remote_id, msg.folder, _flags(msg.flags), row["id"]),
+                (msg.remote_id, msg.folder, flags_text(msg.flags), row["id"]),
             )
             if msg.remote_id != self._remote_id_of(con, row["id"]):
                 # a second copy (or a renumbered one): remember the new id as well
@@ -194,41 +195,7 @@ class IngestMixin(StoreBase):
     def _insert_message(
         self, con: sqlite3.Connection, account: str, conv_id: int, msg: Message, *, op_id: str = ""
     ) -> int:
-        cur = con.execute(
-            "INSERT INTO messages (conversation_id, account, remote_id, message_id, in_reply_to, references_json, "
-            "direction, from_name, from_email, to_json, cc_json, date, subject, body_text, attachments_json, folder, "
-            "flags, keywords_json, problems_json, op_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                conv_id,
-                account,
-                msg.remote_id or None,
-                msg.message_id,
-                msg.in_reply_to,
-                dumps(list(msg.references)),
-                str(msg.direction),
-                msg.sender.name,
-                msg.sender.email,
-                dumps([[a.email, a.name] for a in msg.to]),
-                dumps([[a.email, a.name] for a in msg.cc]),
-                iso(msg.date),
-                msg.subject,
-                msg.body_text,
-                dumps([[a.filename, a.content_type, a.size] for a in msg.attachments]),
-                msg.folder,
-                _flags(msg.flags),
-                dumps(sorted(msg.keywords)),
-                dumps(list(msg.problems)),
-                op_id,
-            ),
-        )
-        row_id = int(cur.lastrowid or 0)
-        refs = {r for r in (*msg.references, msg.in_reply_to) if r}
-        if refs:
-            con.executemany(
-                "INSERT INTO message_refs (account, ref_id, message_row) VALUES (?, ?, ?)",
-                [(account, ref, row_id) for ref in refs],
-            )
-        return row_id
+        return insert_messages(con, [(account, conv_id, msg, op_id)])[0]
 
     def _remove_message(self, con: sqlite3.Connection, account: str, remote_id: str, result: IngestResult) -> None:
         row = con.execute(
@@ -438,11 +405,8 @@ def _customer_of(msg: Message) -> tuple[str, str] | None:
     return None
 
 
-def _flags(flags: Collection[str]) -> str:
-    return ",".join(sorted(flags))
-
-
 def _without_tags(conv: RemoteConversation) -> RemoteConversation:
     from dataclasses import replace
 
     return replace(conv, tags=None)  # type: ignore[arg-type]
+

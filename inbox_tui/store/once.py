@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inbox_tui.store.outbox import ActionRow, LocalChange, NewOp, write_actions
@@ -37,9 +37,7 @@ class OnceResult:
     """Their key was free but they were not written (``problem``); the key was released."""
 
 
-def write_once(
-    con: sqlite3.Connection, insert_message: Callable[..., int], actions: Sequence[OnceAction], now: str
-) -> OnceResult:
+def write_once(con: sqlite3.Connection, actions: Sequence[OnceAction], now: str) -> OnceResult:
     """Inside a transaction, in order: claim each action's key; write the actions whose key
     was free (each in its own undo group, as the agent's replies are) all together."""
     result = OnceResult([], [])
@@ -56,7 +54,7 @@ def write_once(
         else:
             claimed.append(action)
     rows = [ActionRow(a.conversation_id, a.change, a.ops, str(uuid.uuid4()), drop_draft=True) for a in claimed if a.change]
-    missing = set(write_actions(con, insert_message, rows, now))
+    missing = set(write_actions(con, rows, now))
     for action in claimed:
         if action.conversation_id in missing:  # deleted meanwhile: not inside the rules' own transaction
             action.problem = f"conversation {action.conversation_id} does not exist"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ from inbox_tui.store.aggregates import refresh_conversation, refresh_conversatio
 from inbox_tui.store.base import StoreBase, dumps, iso, parse_iso
 from inbox_tui.store.drafts import hold_drafts, release_draft
 from inbox_tui.store.ingest import IngestMixin, set_tags
+from inbox_tui.store.message_rows import insert_messages
 
 T = TypeVar("T")
 UNDOABLE = (OpState.PENDING, OpState.FAILED, OpState.CONFLICT)
@@ -59,7 +60,7 @@ class OutboxMixin(IngestMixin, StoreBase):
     ) -> list[str]:
         action = ActionRow(conversation_id, change, ops, group_id or str(uuid.uuid4()), base_version, drop_draft)
         with self.transaction() as con:
-            if write_actions(con, self._insert_message, [action], iso(utcnow())):
+            if write_actions(con, [action], iso(utcnow())):
                 raise NotFound(f"conversation {conversation_id} does not exist")
         return [op.id for op in ops]
 
@@ -225,16 +226,14 @@ class ActionRow:
     drop_draft: bool = False
 
 
-def write_actions(
-    con: sqlite3.Connection, insert_message: Callable[..., int], actions: Sequence[ActionRow], now: str
-) -> list[int]:
+def write_actions(con: sqlite3.Connection, actions: Sequence[ActionRow], now: str) -> list[int]:
     """Inside a transaction, in order: each action's local change, its undo record and its
     operations — ``record_action`` writes one, the rules a chunk of acknowledgements, with
     a few statements per kind of row instead of a dozen per action. Returns the
     conversations that do not exist (nothing is written for them)."""
     missing: list[int] = []
     for run in distinct_runs(actions):  # a later action on the same conversation sees the earlier one
-        missing += _write_distinct(con, insert_message, run, now)
+        missing += _write_distinct(con, run, now)
     return missing
 
 
@@ -252,9 +251,7 @@ def distinct_runs(items: Sequence[T]) -> Iterator[Sequence[T]]:
         start = end
 
 
-def _write_distinct(
-    con: sqlite3.Connection, insert_message: Callable[..., int], actions: Sequence[ActionRow], now: str
-) -> list[int]:
+def _write_distinct(con: sqlite3.Connection, actions: Sequence[ActionRow], now: str) -> list[int]:
     ids = [a.conversation_id for a in actions]
     marks = ",".join("?" * len(ids))
     convs = {
@@ -289,13 +286,15 @@ def _write_distinct(
     con.executemany("DELETE FROM tags WHERE conversation_id = ? AND tag = ?", tags_gone)
     con.executemany("INSERT OR IGNORE INTO tags (conversation_id, tag) VALUES (?, ?)", tags_new)
     con.executemany("UPDATE conversations SET woke_at = '', woke_reason = '' WHERE id = ?", woken)
+    replies = [(a.conversation_id, a.change) for a in actions if a.change.message is not None and a.conversation_id in convs]
+    rows = insert_messages(con, [(convs[cid]["account"], cid, change.message, change.message_op) for cid, change in replies])
+    for (cid, _), row_id in zip(replies, rows):  # distinct conversations: their order against the loop below does not matter
+        undo[cid]["message_row"] = row_id
     op_rows, local_rows, held, undrafted = [], [], [], []
     for a in actions:
         conv, change, cid = convs.get(a.conversation_id), a.change, a.conversation_id
         if conv is None:
             continue
-        if change.message is not None:
-            undo[cid]["message_row"] = insert_message(con, conv["account"], cid, change.message, op_id=change.message_op)
         if change.note is not None:
             cur = con.execute(
                 "INSERT INTO notes (conversation_id, body, author, created_at, op_id, local_only) VALUES (?, ?, ?, ?, ?, ?)",

@@ -245,7 +245,7 @@ class TriageMixin(IngestMixin, StoreBase):
         with self.transaction() as con:
             for run in distinct_runs(outcomes):
                 _write_outcomes(con, run, now)
-            return write_once(con, self._insert_message, then(), now) if then is not None else OnceResult([], [])
+            return write_once(con, then(), now) if then is not None else OnceResult([], [])
 
     def rule_runs(self, conversation_id: int) -> list[dict[str, Any]]:
         rows = self.query(

@@ -293,7 +293,7 @@ def test_the_one_writer_keeps_tag_sets_and_order_of_actions(home: Path) -> None:
     # two actions on one conversation in one batch: the second sees the first
     first, second = LocalChange(status=Status.PENDING), LocalChange(status=Status.CLOSED)
     with store.transaction() as con:
-        missing = write_actions(con, store._insert_message, [
+        missing = write_actions(con, [
             ActionRow(ann, first, [], "g1"), ActionRow(ann, second, [], "g2"), ActionRow(10**6, second, [], "g3"),
         ], iso(utcnow()))  # fmt: skip
     assert missing == [10**6]
