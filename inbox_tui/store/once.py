@@ -42,17 +42,20 @@ def write_once(con: sqlite3.Connection, actions: Sequence[OnceAction], now: str)
     was free (each in its own undo group, as the agent's replies are) all together."""
     result = OnceResult([], [])
     claimed: list[OnceAction] = []
-    for action in actions:
-        taken = con.execute(
-            "INSERT OR IGNORE INTO auto_replies (customer, day, conversation_id, at) VALUES (?, ?, ?, ?)",
-            (action.customer.lower(), action.day, action.conversation_id, now),
-        ).rowcount
-        if taken != 1:
+    taken = _taken(con, actions)
+    for action in actions:  # what INSERT OR IGNORE one by one would claim, and one executemany
+        key = (action.customer.lower(), action.day)
+        if key in taken:
             continue  # this customer already got one that day
         if action.change is None:
-            _release(con, action, result)
+            result.failed.append(action)  # the key stays free
         else:
+            taken.add(key)
             claimed.append(action)
+    con.executemany(
+        "INSERT INTO auto_replies (customer, day, conversation_id, at) VALUES (?, ?, ?, ?)",
+        [(a.customer.lower(), a.day, a.conversation_id, now) for a in claimed],
+    )
     rows = [ActionRow(a.conversation_id, a.change, a.ops, str(uuid.uuid4()), drop_draft=True) for a in claimed if a.change]
     missing = set(write_actions(con, rows, now))
     for action in claimed:
@@ -62,6 +65,20 @@ def write_once(con: sqlite3.Connection, actions: Sequence[OnceAction], now: str)
         else:
             result.queued.append(action)
     return result
+
+
+def _taken(con: sqlite3.Connection, actions: Sequence[OnceAction]) -> set[tuple[str, str]]:
+    """The keys of ``actions`` claimed already."""
+    by_day: dict[str, set[str]] = {}
+    for action in actions:
+        by_day.setdefault(action.day, set()).add(action.customer.lower())
+    taken: set[tuple[str, str]] = set()
+    for day, customers in by_day.items():
+        listed = sorted(customers)
+        marks = ",".join("?" * len(listed))
+        query = f"SELECT customer FROM auto_replies WHERE day = ? AND customer IN ({marks})"
+        taken.update((customer, day) for (customer,) in con.execute(query, [day, *listed]))
+    return taken
 
 
 def _release(con: sqlite3.Connection, action: OnceAction, result: OnceResult) -> None:
