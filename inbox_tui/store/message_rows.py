@@ -16,6 +16,8 @@ _INSERT_MESSAGE = (
     "flags, keywords_json, problems_json, op_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _LAST_ROWID = 2**63 - 1
+_EMPTY = "[]"
+"""What ``dumps`` writes for an empty list (most of a message's lists are: not encoded)."""
 
 
 def insert_messages(con: sqlite3.Connection, items: Sequence[tuple[str, int, Message, str]]) -> list[int]:
@@ -50,20 +52,20 @@ def _message_values(row_id: int | None, account: str, conv_id: int, msg: Message
         msg.remote_id or None,
         msg.message_id,
         msg.in_reply_to,
-        dumps(list(msg.references)),
+        dumps(list(msg.references)) if msg.references else _EMPTY,
         str(msg.direction),
         msg.sender.name,
         msg.sender.email,
-        dumps([[a.email, a.name] for a in msg.to]),
-        dumps([[a.email, a.name] for a in msg.cc]),
+        dumps([[a.email, a.name] for a in msg.to]) if msg.to else _EMPTY,
+        dumps([[a.email, a.name] for a in msg.cc]) if msg.cc else _EMPTY,
         iso(msg.date),
         msg.subject,
         msg.body_text,
-        dumps([[a.filename, a.content_type, a.size] for a in msg.attachments]),
+        dumps([[a.filename, a.content_type, a.size] for a in msg.attachments]) if msg.attachments else _EMPTY,
         msg.folder,
         flags_text(msg.flags),
-        dumps(sorted(msg.keywords)),
-        dumps(list(msg.problems)),
+        dumps(sorted(msg.keywords)) if msg.keywords else _EMPTY,
+        dumps(list(msg.problems)) if msg.problems else _EMPTY,
         op_id,
     )
 
