@@ -19,7 +19,10 @@ from inbox_tui.service import InboxService
 log = logging.getLogger("inbox_tui")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, only_ui: bool = False) -> argparse.ArgumentParser:
+    """Every command; ``only_ui``: the global options and ``ui`` alone (what opening the
+    inbox needs: the whole tree costs ~15 ms, mostly gettext looking for argparse's
+    translations once per help string)."""
     p = argparse.ArgumentParser(prog="inbox", description="A keyboard-first terminal inbox for customer support.")
     p.add_argument("--home", help="keep all config, data and cache under this folder (or set INBOX_TUI_HOME)")
     p.add_argument("--version", action="version", version=f"inbox-tui {__version__}")
@@ -28,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     ui = sub.add_parser("ui", help="open the inbox (the default)")
     ui.add_argument("--keymap", help="built-in keymap: default, vim, emacs")
     ui.add_argument("--no-sync", action="store_true", help="do not sync when the app starts")
+    if only_ui:
+        return p
 
     demo = sub.add_parser("demo", help="open the inbox on generated demo data (no account, no network)")
     demo.add_argument("--no-ui", action="store_true", help="only prepare the demo home and print its path")
@@ -83,9 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def opens_the_inbox(argv: list[str]) -> bool:
+    """``inbox [--home DIR] [ui [--keymap K] [--no-sync]]``: no help, no other command."""
+    rest = list(argv)
+    if rest[:1] == ["--home"]:
+        rest = rest[2:]
+    elif rest[:1] and rest[0].startswith("--home="):
+        rest = rest[1:]
+    if rest[:1] == ["ui"]:
+        rest = rest[1:]
+    elif rest:
+        return False
+    return all(a in ("--no-sync", "--keymap") or not a.startswith("-") for a in rest)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    args = build_parser(only_ui=opens_the_inbox(given)).parse_args(given)
     try:
         bootstrap.use_home(args.home)
         if args.command == "demo":
