@@ -4,6 +4,7 @@ stderr with a non-zero exit, never a traceback (details go to the log file)."""
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -104,7 +105,10 @@ def opens_the_inbox(argv: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
-    args = build_parser(only_ui=opens_the_inbox(given)).parse_args(given)
+    opening = opens_the_inbox(given)
+    if not opening:
+        gc.enable()  # off since __main__ for the start-up; `inbox ui` keeps it off until its first paint
+    args = build_parser(only_ui=opening).parse_args(given)
     try:
         bootstrap.use_home(args.home)
         if args.command == "demo":

@@ -69,7 +69,7 @@ class Warmup:
         cls, service: QueueSource, reopen: Callable[[], QueueSource] | None = None, *, pause_gc: bool = False
     ) -> Warmup:
         warmup = cls(service, reopen)
-        if pause_gc and gc.isenabled():
+        if pause_gc:  # (the console script may have turned it off already: we own it now)
             gc.disable()
             warmup._gc_paused = True
         fd = warmup._fork() if reopen is not None and hasattr(os, "fork") else None
