@@ -359,14 +359,20 @@ def _write_outcomes(con: sqlite3.Connection, outcomes: Sequence[RuleOutcome], no
     con.executemany(
         "DELETE FROM tags WHERE conversation_id = ? AND tag = ?", [(o.conversation_id, t) for o in present for t in o.tags_remove]
     )
-    columns: dict[str, list[tuple[Any, int]]] = {}
-    for o in present:
-        for column, value in (("priority", o.priority), ("status", o.status), ("assignee", o.assignee),
-                              ("routed_view", o.routed_view), ("language", o.language or None)):  # fmt: skip
-            if value is not None:
-                columns.setdefault(column, []).append((value, o.conversation_id))
-    for column, rows in columns.items():
-        con.executemany(f"UPDATE conversations SET {column} = ? WHERE id = ?", rows)
+    changed: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for o in present:  # one UPDATE per conversation (was one per changed column and one for rules_seen)
+        values = [(column, value) for column, value in (
+            ("priority", o.priority), ("status", o.status), ("assignee", o.assignee),
+            ("routed_view", o.routed_view), ("language", o.language or None)) if value is not None]  # fmt: skip
+        changed.setdefault(tuple(c for c, _ in values), []).append(
+            (*(v for _, v in values), o.seen_row, int(bool(o.runs)), o.conversation_id)
+        )
+    for columns, rows in changed.items():
+        assigned = "".join(f"{column} = ?, " for column in columns)
+        con.executemany(
+            f"UPDATE conversations SET {assigned}rules_seen = max(rules_seen, ?), score_stale = score_stale + ? WHERE id = ?",
+            rows,
+        )
     ops = [(op.id, op.id, o.conversation_id, convs[o.conversation_id][1], str(op.kind), dumps(op.payload),
             str(convs[o.conversation_id][2]), now, now) for o in present for op in o.ops]  # fmt: skip
     con.executemany(
@@ -380,8 +386,4 @@ def _write_outcomes(con: sqlite3.Connection, outcomes: Sequence[RuleOutcome], no
     con.executemany(
         "INSERT OR IGNORE INTO rule_runs (conversation_id, rule, trigger, at, changes_json) VALUES (?, ?, ?, ?, ?)",
         [(o.conversation_id, rule, trigger, now, dumps(changes)) for o in present for rule, trigger, changes in o.runs],
-    )
-    con.executemany(
-        "UPDATE conversations SET rules_seen = max(rules_seen, ?), score_stale = score_stale + ? WHERE id = ?",
-        [(o.seen_row, int(bool(o.runs)), o.conversation_id) for o in present],
     )
