@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from email.utils import format_datetime, make_msgid
 
 from connectors.base import OutgoingReply, ParentMessage
@@ -123,7 +125,7 @@ def outgoing_reply(conv: Conversation, messages: list[StoredMessage], body: str,
         in_reply_to=in_reply_to,
         references=references,
         parent=parent_ref,
-        date_text=format_datetime(utcnow()),
+        date_text=_now_text(),
         extra={"marker": message_id},
     )
 
@@ -151,3 +153,14 @@ def conversation_placeholders(conv: Conversation, agent_name: str, agent_email: 
         "agent.name": agent_name,
         "agent.email": agent_email,
     }
+
+
+def _now_text() -> str:
+    """``format_datetime(utcnow())``, formatted once per second (it has no finer unit):
+    a chunk of acknowledgements is dated within a second or two."""
+    return _utc_seconds_text(utcnow().replace(microsecond=0))
+
+
+@lru_cache(maxsize=4)
+def _utc_seconds_text(at: datetime) -> str:
+    return format_datetime(at)
