@@ -40,11 +40,6 @@ class TriageActions:
             raise NotFound(f"no conversation {conversation_id}")
         return found
 
-    def search_with_counts(self: _Service, view: str, search: str) -> tuple[list[int], dict[str, int]]:
-        """``queue_ids(view, search)`` and ``view_counts(search)`` with one evaluation of
-        the search (what the queue screen needs for each `/` search)."""
-        return self.triage.search_with_counts(view, search)
-
     def search_first_page(self: _Service, view: str, search: str) -> list[int] | None:
         """The first rows of a search over common words, early (``None``: no need)."""
         return self.triage.search_first_page(view, search)
