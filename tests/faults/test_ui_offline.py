@@ -5,6 +5,7 @@ screen shows a conflict beside what changed and settles it, an unreachable accou
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +56,17 @@ async def open_conversation(pilot, app: InboxApp, cid: int) -> None:  # type: ig
     assert app.screen.conversation_id == cid
 
 
+async def reply_to_first(pilot, app: InboxApp) -> tuple[int, ComposeScreen]:  # type: ignore[no-untyped-def]
+    """Open the first conversation of the queue and start a reply: its id and the compose box."""
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ConversationScreen), "the conversation")
+    cid = app.screen.conversation_id
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(app.screen, ComposeScreen), "compose")
+    assert isinstance(app.screen, ComposeScreen)
+    return cid, app.screen
+
+
 def make_app(home: Home) -> InboxApp:
     return InboxApp(bootstrap.build_service(home.path), keymap.load("default"))
 
@@ -64,12 +76,7 @@ async def test_typed_draft_is_saved_while_typing_and_offered_by_a_fresh_app(home
     app = make_app(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConversationScreen), "the conversation")
-        cid = app.screen.conversation_id
-        await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, ComposeScreen), "compose")
-        compose = app.screen
+        cid, compose = await reply_to_first(pilot, app)
         await type_text(pilot, text)
         await until(
             pilot,
@@ -166,14 +173,7 @@ async def test_continuous_typing_is_on_disk_within_a_second(home: Home) -> None:
     app = make_app(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConversationScreen), "the conversation")
-        cid = app.screen.conversation_id
-        await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, ComposeScreen), "compose")
-        compose = app.screen
-        import time
-
+        cid, compose = await reply_to_first(pilot, app)
         started = time.monotonic()
         while time.monotonic() - started < 2.6:  # a key every 0.1 s: never a 0.8 s pause
             await pilot.press("a")
