@@ -134,12 +134,16 @@ class Triage:
         (time-based views move as time does)."""
         return (self.store.data_stamp(), utcnow().replace(second=0, microsecond=0))
 
-    def _view_ids(self, view: ViewSpec) -> list[int]:
-        """A view's ids, remembered until the cache changes or the minute turns, so going
-        back to a tab (or searching in it) costs no query over 100k rows. Not a copy."""
+    def _forget_if_stale(self) -> None:
+        """Drop the remembered view ids and search hits once the cache or the minute moved."""
         stamp = self._stamp()
         if self._ids_stamp != stamp:
             self._ids_stamp, self._ids, self._hit_sets = stamp, {}, {}
+
+    def _view_ids(self, view: ViewSpec) -> list[int]:
+        """A view's ids, remembered until the cache changes or the minute turns, so going
+        back to a tab (or searching in it) costs no query over 100k rows. Not a copy."""
+        self._forget_if_stale()
         known = self._ids.get(view.key)
         if known is None:
             where = self._where(view, None, self.context())
@@ -148,9 +152,7 @@ class Triage:
 
     def _hits(self, search: str) -> frozenset[int]:
         """Every conversation a search matches, in any view (remembered like view ids)."""
-        stamp = self._stamp()
-        if self._ids_stamp != stamp:
-            self._ids_stamp, self._ids, self._hit_sets = stamp, {}, {}
+        self._forget_if_stale()
         known = self._hit_sets.get(search)
         if known is None:
             compiled = compile_query(search, self.context())
@@ -169,11 +171,10 @@ class Triage:
         indexes, a few ms each). With one: the search's hits counted in each view's
         remembered list. Remembered until the cache changes or the minute turns
         (time-based views), so switching tabs does not count again."""
-        ctx = self.context()
-        key = (search or "", self.store.data_stamp(), ctx.now.replace(second=0, microsecond=0))
+        key = (search or "", self._stamp())
         if self._counts is not None and self._counts[0] == key:
             return dict(self._counts[1])
-        counts = self._count(search, ctx)
+        counts = self._count(search, self.context())
         self._counts = (key, counts)
         return dict(counts)
 
@@ -200,8 +201,8 @@ class Triage:
         """The first ``size`` ids of a search over words found in many conversations, in
         the view's order — to paint while ``queue_ids`` lists every hit and ``view_counts``
         counts every tab (at 100k, ~10 ms against ~0.1 s and ~0.3 s); they come in the
-        full list in the same order. ``None`` for fields only, when a word is rare (the full search is
-        fast then), or past the time budget."""
+        full list in the same order. ``None`` for fields only, when a word is rare (the
+        full search is fast then), or past the time budget."""
         view = self.view(view_key)
         ctx = self.context()
         # while typing, the last word is a prefix ("damag" → damaged): per conversation
