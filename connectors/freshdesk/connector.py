@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 from typing import Any
 
 from connectors._html import text_to_html
+from connectors._incremental import FailureStreak, ShiftWatch
+from connectors._values import drain, merge_tags, reply_date
 from connectors.base import Capabilities, KnownLookup, OutgoingReply, SendResult, ShouldStop
 from connectors.freshdesk.client import FreshdeskClient, PageCapReached
 from connectors.freshdesk.mapping import (
@@ -21,7 +22,7 @@ from connectors.freshdesk.mapping import (
     parse_time,
     to_conversation,
 )
-from connectors.freshdesk.pull import PAGE_LIMIT, Cursor, ShiftWatch
+from connectors.freshdesk.pull import PAGE_LIMIT, Cursor
 from inbox_tui.errors import ConnectorError, NotFound, TransportError
 from inbox_tui.model import Address, PullBatch, RemoteConversation, Status
 
@@ -29,7 +30,6 @@ log = logging.getLogger("connectors.freshdesk")
 
 BATCH_TICKETS = 50
 FIND_SENT_SLACK = timedelta(minutes=5)
-MAX_FAILURES_IN_A_ROW = 3
 MAX_WALKS = 3
 
 
@@ -57,7 +57,7 @@ class FreshdeskConnector:
         self.capabilities = Capabilities(reply=True, note=True, status=True, tags=True, assign=True)
         self._agents: dict[int, Address] | None = None
         self._agent_ids: dict[str, int | None] = {}
-        self._failures = 0
+        self._failures = FailureStreak()
 
     def close(self) -> None:
         self.client.close()
@@ -77,8 +77,8 @@ class FreshdeskConnector:
                 for start in range(0, len(tickets), BATCH_TICKETS):
                     conversations = []
                     for ticket in tickets[start : start + BATCH_TICKETS]:
-                        watch.see(ticket)
                         ticket_id, updated = str(as_int(ticket.get("id"))), str(ticket.get("updated_at"))
+                        watch.see(ticket_id, updated, parse_time(updated))
                         if state.unchanged(ticket) or read.get(ticket_id) == updated:
                             continue
                         read[ticket_id] = updated
@@ -90,7 +90,7 @@ class FreshdeskConnector:
                             conversations.append(conv)
                         state.saw(ticket)
                     if conversations or problems or first_run:
-                        yield PullBatch(conversations=conversations, cursor=state.dump(), problems=_drain(problems))
+                        yield PullBatch(conversations=conversations, cursor=state.dump(), problems=drain(problems))
                         first_run = False
             if watch.rescan_from is None or should_stop():
                 break
@@ -98,7 +98,7 @@ class FreshdeskConnector:
             since = iso(state.hold)
         if state.hold is not None or problems:
             state.hold = None
-            yield PullBatch(cursor=state.dump(), problems=_drain(problems))
+            yield PullBatch(cursor=state.dump(), problems=drain(problems))
 
     def _walk(self, since: str, should_stop: ShouldStop, problems: list[str]) -> Iterator[list[dict[str, Any]]]:
         """Pages of tickets from ``since`` on; past the page cap, page 1 again from the last
@@ -135,13 +135,12 @@ class FreshdeskConnector:
             return None
         except TransportError as exc:
             state.retry.append(ticket_id)
-            self._failures += 1
             problems.append(f"Freshdesk ticket {ticket_id} could not be read ({exc}); it is retried at the next sync")
             log.warning("freshdesk %s: ticket %s skipped: %s", self.account, ticket_id, exc)
-            if self._failures >= MAX_FAILURES_IN_A_ROW:
+            if self._failures.failed():
                 raise
             return None
-        self._failures = 0
+        self._failures.ok()
         return to_conversation(ticket, conversations, self._agent, problems)
 
     def _retry(self, state: Cursor, problems: list[str]) -> PullBatch:
@@ -158,7 +157,7 @@ class FreshdeskConnector:
                 still.append(ticket_id)
                 problems.append(f"Freshdesk ticket {ticket_id} still cannot be read ({exc})")
         state.retry = still
-        return PullBatch(conversations=conversations, cursor=state.dump(), problems=_drain(problems))
+        return PullBatch(conversations=conversations, cursor=state.dump(), problems=drain(problems))
 
     def _agent(self, agent_id: int) -> Address | None:
         """Agent names for message senders, read once per connector when first needed
@@ -185,7 +184,7 @@ class FreshdeskConnector:
     def find_sent(self, reply: OutgoingReply) -> SendResult | None:
         """An agent reply on the ticket, written after the reply was made (less some slack),
         by us when ``user_id`` is set, whose text has the same digest as ours."""
-        since = _date(reply.date_text)
+        since = reply_date(reply.date_text)
         floor = since - FIND_SENT_SLACK if since else None
         wanted = body_digest(reply.body_text)
         for conv in reversed(self.client.conversations(reply.conversation_remote_id)):
@@ -239,11 +238,7 @@ class FreshdeskConnector:
         round trip) is overwritten; Freshdesk has no conditional update to close it."""
         ticket = self.client.ticket(conversation_remote_id)
         current = [t for t in ticket.get("tags") or () if isinstance(t, str)]
-        drop = {t.casefold() for t in remove}
-        wanted = [t for t in current if t.casefold() not in drop]
-        for tag in add:
-            if tag.strip() and tag.casefold() not in {w.casefold() for w in wanted}:
-                wanted.append(tag.strip())
+        wanted = merge_tags(current, add, remove)
         if wanted == current:
             return tuple(current)
         updated = self.client.update(conversation_remote_id, {"tags": wanted})
@@ -254,18 +249,3 @@ class FreshdeskConnector:
         updated = parse_time(self.client.ticket(conversation_remote_id).get("updated_at"))
         return iso(updated) if updated else ""
 
-
-def _date(text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return parse_time(text)
-
-
-def _drain(problems: list[str]) -> list[str]:
-    """Hand the problems gathered so far to a batch; the list stays the one the walk writes to."""
-    taken = list(problems)
-    problems.clear()
-    return taken

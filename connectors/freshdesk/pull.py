@@ -18,8 +18,8 @@ Freshdesk lists only tickets *created* in the last 30 days, so the first sync as
 ``updated_at`` it saw; the overlap it re-lists is dropped through ``seen``.
 
 **Shifts.** A ticket updated while we page moves to the end of the list and the one after
-its old place slides back onto a page already read; ``ShiftWatch`` notices the ticket coming
-round again and a second walk starts from its old ``updated_at``.
+its old place slides back onto a page already read; ``connectors._incremental.ShiftWatch``
+notices the ticket coming round again and a second walk starts from its old ``updated_at``.
 """
 
 from __future__ import annotations
@@ -86,17 +86,3 @@ class Cursor:
             return
         horizon = self.since - OVERLAP * 2
         self.seen = {k: v for k, v in self.seen.items() if (parse_time(v) or horizon) >= horizon}
-
-
-class ShiftWatch:
-    def __init__(self) -> None:
-        self.listed: dict[str, str] = {}
-        self.rescan_from: datetime | None = None
-
-    def see(self, ticket: Mapping[str, Any]) -> None:
-        ticket_id, updated = str(as_int(ticket.get("id"))), str(ticket.get("updated_at"))
-        earlier = self.listed.setdefault(ticket_id, updated)
-        if earlier != updated:
-            moment = parse_time(earlier)
-            if moment is not None and (self.rescan_from is None or moment < self.rescan_from):
-                self.rescan_from = moment

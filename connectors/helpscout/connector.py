@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 from typing import Any
 
+from connectors._html import html_to_text, text_to_html
+from connectors._incremental import FailureStreak, ShiftWatch
+from connectors._values import drain, merge_tags, reply_date
 from connectors.base import Capabilities, KnownLookup, OutgoingReply, SendResult, ShouldStop
 from connectors.helpscout.client import HelpScoutClient
-from connectors._html import html_to_text, text_to_html
 from connectors.helpscout.mapping import (
     WRITE_STATUS,
     as_int,
@@ -21,7 +22,7 @@ from connectors.helpscout.mapping import (
     to_conversation,
     version_of,
 )
-from connectors.helpscout.pull import OVERLAP, Cursor, Listed, ShiftWatch, walk
+from connectors.helpscout.pull import OVERLAP, Cursor, Listed, walk
 from inbox_tui.errors import ConnectorError, NotFound, TransportError
 from inbox_tui.model import Address, PullBatch, RemoteConversation, Status
 
@@ -29,8 +30,6 @@ log = logging.getLogger("connectors.helpscout")
 
 FIND_SENT_SLACK = timedelta(minutes=5)
 """How long before the reply's own date ``find_sent`` still looks (clock skew)."""
-MAX_FAILURES_IN_A_ROW = 3
-"""Conversations that fail one after another: upstream is down, not one bad conversation."""
 MAX_WALKS = 3
 
 
@@ -45,7 +44,7 @@ class HelpScoutConnector:
         self.user_id = user_id
         self.capabilities = Capabilities(reply=True, note=True, status=True, tags=True, assign=True)
         self._users: dict[str, int | None] = {}
-        self._failures = 0
+        self._failures = FailureStreak()
 
     def close(self) -> None:
         self.client.close()
@@ -69,7 +68,7 @@ class HelpScoutConnector:
                 conversations = []
                 for conv in page.conversations:
                     item = Listed.of(conv)
-                    watch.see(item)
+                    watch.see(item.id, item.print, item.stamp)
                     if state.unchanged(item) or read.get(item.id) == item.print:
                         continue
                     read[item.id] = item.print
@@ -81,7 +80,7 @@ class HelpScoutConnector:
                     yield PullBatch(
                         conversations=conversations,
                         cursor=state.dump(),
-                        problems=_drain(problems),
+                        problems=drain(problems),
                         total_hint=page.total,
                     )
                     first_run = False
@@ -95,7 +94,7 @@ class HelpScoutConnector:
             )
         if state.hold is not None or problems:
             state.hold = None
-            yield PullBatch(cursor=state.dump(), problems=_drain(problems))
+            yield PullBatch(cursor=state.dump(), problems=drain(problems))
 
     def _read(self, conv: dict[str, Any], state: Cursor, problems: list[str]) -> RemoteConversation | None:
         conv_id = str(as_int(conv.get("id")))
@@ -105,15 +104,14 @@ class HelpScoutConnector:
             return None  # deleted between the listing and the read
         except TransportError as exc:
             state.retry.append(conv_id)
-            self._failures += 1
             problems.append(
                 f"Help Scout conversation {conv_id} could not be read ({exc}); it is retried at the next sync"
             )
             log.warning("helpscout %s: conversation %s skipped: %s", self.account, conv_id, exc)
-            if self._failures >= MAX_FAILURES_IN_A_ROW:
+            if self._failures.failed():
                 raise
             return None
-        self._failures = 0
+        self._failures.ok()
         return to_conversation(conv, threads, problems)
 
     def _threads(self, conv: Mapping[str, Any]) -> list[Any]:
@@ -149,7 +147,7 @@ class HelpScoutConnector:
             merged = (conv_id,) if final_id != conv_id else ()
             conversations.append(to_conversation(conv, threads, problems, merged_from=merged))
         state.retry = still
-        return PullBatch(conversations=conversations, cursor=state.dump(), problems=_drain(problems))
+        return PullBatch(conversations=conversations, cursor=state.dump(), problems=drain(problems))
 
     # ------------------------------------------------------------------ replies and notes
     def send_reply(self, reply: OutgoingReply) -> SendResult:
@@ -173,7 +171,7 @@ class HelpScoutConnector:
     def find_sent(self, reply: OutgoingReply) -> SendResult | None:
         """A reply thread on the conversation, written after the reply was made (less some
         slack), by us when ``user_id`` is set, whose text has the same digest as ours."""
-        since = _date(reply.date_text)
+        since = reply_date(reply.date_text)
         floor = since - FIND_SENT_SLACK if since else None
         wanted = body_digest(reply.body_text)
         for thread in self.client.threads(reply.conversation_remote_id, newer_than=floor):
@@ -227,11 +225,7 @@ class HelpScoutConnector:
         no conditional write to close it."""
         conv, conv_id = self.client.conversation(conversation_remote_id)
         current = list(tag_names(conv))
-        drop = {t.casefold() for t in remove}
-        wanted = [t for t in current if t.casefold() not in drop]
-        for tag in add:
-            if tag.strip() and tag.casefold() not in {w.casefold() for w in wanted}:
-                wanted.append(tag.strip())
+        wanted = merge_tags(current, add, remove)
         if wanted != current:
             self.client.put_tags(conv_id, wanted)
         return tuple(wanted)
@@ -240,18 +234,3 @@ class HelpScoutConnector:
         conv, _ = self.client.conversation(conversation_remote_id)
         return version_of(conv)
 
-
-def _date(text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return parse_time(text)
-
-
-def _drain(problems: list[str]) -> list[str]:
-    """Hand the problems gathered so far to a batch; the list stays the one the walk writes to."""
-    taken = list(problems)
-    problems.clear()
-    return taken

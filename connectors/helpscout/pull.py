@@ -17,8 +17,8 @@ sortOrder=asc&embed=threads`` (the default lists *active* conversations only). T
 
 Page-number paging over a list sorted by ``modifiedAt`` shifts when a listed conversation
 changes while we page (it moves to the end, everything after its old place slides back
-one). ``ShiftWatch`` notices the conversation coming round again and the pull walks once
-more from its old stamp; until that second walk is done, the stored ``since`` stays there.
+one). ``connectors._incremental.ShiftWatch`` notices the conversation coming round again and
+the pull walks once more from its old stamp; until that second walk is done, the stored ``since`` stays there.
 """
 
 from __future__ import annotations
@@ -130,21 +130,3 @@ def walk(list_page: Any, since: str | None, should_stop: Any) -> Iterator[Page]:
         if last:
             return
         page += 1
-
-
-class ShiftWatch:
-    """Notices a conversation listed twice in one walk *with a change*: it moved while we
-    paged, so the list shifted under us and the item after its old place may have slid onto
-    a page we had already read. ``rescan_from`` is where a second walk has to start."""
-
-    def __init__(self) -> None:
-        self.listed: dict[str, tuple[str, datetime | None]] = {}
-        self.rescan_from: datetime | None = None
-
-    def see(self, item: Listed) -> None:
-        earlier = self.listed.get(item.id)
-        if earlier is None:
-            self.listed[item.id] = (item.print, item.stamp)
-        elif earlier[0] != item.print and earlier[1] is not None:
-            if self.rescan_from is None or earlier[1] < self.rescan_from:
-                self.rescan_from = earlier[1]

@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
+from connectors._values import merge_tags
 from connectors.base import Capabilities, KnownLookup, OutgoingReply, SendResult, ShouldStop
 from connectors.rt import pull
 from connectors.rt.client import RTClient, message_error
@@ -232,9 +233,7 @@ class TaggingRTConnector(RTConnector):
         for _attempt in range(3):
             ticket, etag = self.client.ticket(conversation_remote_id)
             current = custom_field_values(ticket, self.tags_field) or ()
-            drop = {t.casefold() for t in remove}
-            wanted = [t for t in current if t.casefold() not in drop]
-            wanted += [t for t in add if t.casefold() not in {w.casefold() for w in wanted}]
+            wanted = merge_tags(current, add, remove)
             if list(current) == wanted:
                 return tuple(current)
             try:

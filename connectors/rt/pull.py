@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.rt.client import MAX_PER_PAGE, RTClient, ticketsql_quote
-from connectors.rt.mapping import MESSAGE_TYPES, TicketParts, as_int, epoch, ref_id, user_name
+from connectors.rt.mapping import MESSAGE_TYPES, TicketParts, as_int, epoch, ref_id
 from inbox_tui.errors import TransportError
 
 OVERLAP = 60

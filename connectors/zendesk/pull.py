@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from connectors._incremental import FailureStreak
 from connectors.zendesk.client import ZendeskClient
 from connectors.zendesk.mapping import Users, as_int, iso, merged_into, parse_time, to_conversation
 from inbox_tui.errors import AmbiguousSend, AuthError, ConnectorError, NotFound, TransportError
@@ -36,7 +37,6 @@ SEARCH_PATH = "/api/v2/search/export.json"
 OVERLAP = timedelta(minutes=10)
 BATCH_TICKETS = 50
 EXPORT_PAGE = 1000
-MAX_FAILURES_IN_A_ROW = 3
 MAX_EXPORT_PAGES = 10_000
 
 ShouldStop = Callable[[], bool]
@@ -111,11 +111,11 @@ class Puller:
         self.group_id = group_id
         self.start_time = start_time
         self.export_page = export_page
-        self._failures = 0
+        self._failures = FailureStreak()
 
     def pull(self, raw: Mapping[str, Any] | None, should_stop: ShouldStop) -> Iterator[PullBatch]:
         cursor = Cursor.from_json(raw)
-        self._failures = 0
+        self._failures = FailureStreak()
         if cursor.retry:
             yield from self._retry(cursor, should_stop)
         if cursor.mode == "export":
@@ -257,14 +257,13 @@ class Puller:
         except AmbiguousSend:
             raise
         except TransportError as exc:
-            self._failures += 1
-            if self._failures >= MAX_FAILURES_IN_A_ROW:
+            if self._failures.failed():
                 raise
             problems.append(f"Zendesk ticket {ticket_id} not read ({exc}); it will be read again next sync")
             if ticket_id not in cursor.retry:
                 cursor.retry.append(ticket_id)
             return None
-        self._failures = 0
+        self._failures.ok()
         return comments
 
     def _fetch_whole(self, ticket_id: str, cursor: Cursor, problems: list[str], should_stop: ShouldStop) -> RemoteConversation | None:
