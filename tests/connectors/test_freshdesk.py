@@ -11,17 +11,17 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from email.utils import format_datetime
 from typing import Any
 
 import pytest
 
-from connectors.base import Connector, OutgoingReply
+from connectors.base import Connector
 from connectors.freshdesk import FreshdeskConnector, open_connector
 from connectors.freshdesk.mapping import STATUS_MAP, STATUS_NAMES
 from inbox_tui.errors import AmbiguousSend, AuthError, ConnectorError, NotFound, TransportError
-from inbox_tui.model import Direction, RemoteConversation, Status, utcnow
+from inbox_tui.model import Direction, Status
 from tests.connectors.contract import ContractSuite, UpstreamView
+from tests.connectors.helpers import calls, outgoing_reply, pull_all, serving
 from tests.servers.freshdesk import API_KEY, FreshdeskState
 
 pytestmark = pytest.mark.servers
@@ -29,51 +29,14 @@ pytestmark = pytest.mark.servers
 
 @pytest.fixture
 def fd() -> Iterator[FreshdeskState]:
-    state = FreshdeskState()
-    server = state.serve(0)
-    state.url = server.url
-    state.opened = []
-    try:
+    with serving(FreshdeskState()) as state:
         yield state
-    finally:
-        for conn in state.opened:
-            conn.close()
-        server.stop()
 
 
 def connect(state: FreshdeskState, key: str = API_KEY, **settings: Any) -> FreshdeskConnector:
     conn = open_connector("fd-test", {"url": state.url, **settings}, lambda name: {"token": key}[name])
     state.opened.append(conn)
     return conn
-
-
-def pull_all(
-    conn: FreshdeskConnector, cursor: dict[str, Any] | None = None
-) -> tuple[dict[str, RemoteConversation], dict[str, Any] | None, list[str]]:
-    found: dict[str, RemoteConversation] = {}
-    problems: list[str] = []
-    for batch in conn.pull(cursor, lambda ids: {}, lambda: False):
-        found.update((c.remote_id, c) for c in batch.conversations)
-        problems.extend(batch.problems)
-        cursor = batch.cursor if batch.cursor is not None else cursor
-    return found, cursor, problems
-
-
-def calls(state: FreshdeskState, method: str = "", path: str = "") -> list[tuple[str, str, int]]:
-    return [(e.method, e.path, e.status) for e in state.requests(method, path)]
-
-
-def reply(ticket_id: int, text: str, minutes_ago: int = 0) -> OutgoingReply:
-    return OutgoingReply(
-        op_id="op-1",
-        conversation_remote_id=str(ticket_id),
-        message_id="m1@inbox.example",
-        subject="Re: x",
-        body_text=text,
-        to=(),
-        date_text=format_datetime(utcnow() - timedelta(minutes=minutes_ago)),
-        extra={"marker": "m1@inbox.example"},
-    )
 
 
 # ---------------------------------------------------------------------- the shared contract
@@ -298,7 +261,7 @@ def test_a_post_is_never_repeated_blindly(fd: FreshdeskState) -> None:
     ticket = fd.add_ticket("Q", "q@customer.example", "?")
     conn = connect(fd)
     fd.fault("503-after", f"/tickets/{ticket}/reply")
-    outgoing = reply(ticket, "Here is your refund.")
+    outgoing = outgoing_reply(str(ticket), "Here is your refund.")
     with pytest.raises(AmbiguousSend):
         conn.send_reply(outgoing)
     assert len(calls(fd, "POST", "/reply")) == 1
@@ -314,7 +277,7 @@ def test_a_garbled_answer_to_a_reply_is_ambiguous_not_sent(fd: FreshdeskState, f
     ticket = fd.add_ticket("Q", "q@customer.example", "?")
     conn = connect(fd)
     fd.fault(fault, f"/tickets/{ticket}/reply")
-    outgoing = reply(ticket, "Your refund is on its way.")
+    outgoing = outgoing_reply(str(ticket), "Your refund is on its way.")
     with pytest.raises(AmbiguousSend):
         conn.send_reply(outgoing)
     found = conn.find_sent(outgoing)
@@ -346,8 +309,8 @@ def test_truncated_json_on_the_listing_is_a_clear_transport_error(fd: FreshdeskS
 def test_reply_note_status_assign(fd: FreshdeskState) -> None:
     ticket = fd.add_ticket("Q", "q@customer.example", "?")
     conn = connect(fd, user_id=7)
-    sent = conn.send_reply(reply(ticket, "Line one\nLine two\n\nBye"))
-    assert sent.remote_id.startswith("conv:") and conn.find_sent(reply(ticket, "Line one Line two Bye")) == sent
+    sent = conn.send_reply(outgoing_reply(str(ticket), "Line one\nLine two\n\nBye"))
+    assert sent.remote_id.startswith("conv:") and conn.find_sent(outgoing_reply(str(ticket), "Line one Line two Bye")) == sent
     assert conn.add_note(str(ticket), "internal", "op-2").remote_id.startswith("conv:")
     conn.set_status(str(ticket), Status.PENDING)
     conn.assign(str(ticket), "bo@acme.example")
@@ -368,7 +331,7 @@ def test_validation_errors_carry_the_field(fd: FreshdeskState) -> None:
 
 def test_find_sent_ignores_an_identical_reply_from_before_the_attempt(fd: FreshdeskState) -> None:
     ticket = fd.add_ticket("Q", "q@customer.example", "?", [("reply", "Thanks!")], at=fd.clock() - timedelta(days=2))
-    assert connect(fd).find_sent(reply(ticket, "Thanks!")) is None
+    assert connect(fd).find_sent(outgoing_reply(str(ticket), "Thanks!")) is None
 
 
 def test_tags_keep_what_another_agent_added_before_our_write(fd: FreshdeskState) -> None:

@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 
-from connectors.base import Connector, OutgoingReply
+from connectors.base import Connector
 from connectors.helpscout import HelpScoutConnector, open_connector
 from connectors._html import html_to_text
 from connectors.helpscout.mapping import STATUS_MAP
 from inbox_tui.errors import AmbiguousSend, AuthError, ConnectorError, TransportError
-from inbox_tui.model import Direction, RemoteConversation, Status
+from inbox_tui.model import Direction, Status
 from tests.connectors.contract import ContractSuite, UpstreamView
+from tests.connectors.helpers import calls, outgoing_reply, pull_all, serving
 from tests.servers.helpscout import CLIENT_ID, CLIENT_SECRET, HelpScoutState
 
 pytestmark = pytest.mark.servers
@@ -30,16 +31,8 @@ pytestmark = pytest.mark.servers
 
 @pytest.fixture
 def hs() -> Iterator[HelpScoutState]:
-    state = HelpScoutState()
-    server = state.serve(0)
-    state.url = server.url
-    state.opened = []
-    try:
+    with serving(HelpScoutState()) as state:
         yield state
-    finally:
-        for conn in state.opened:
-            conn.close()
-        server.stop()
 
 
 def connect(state: HelpScoutState, **settings: Any) -> HelpScoutConnector:
@@ -47,39 +40,6 @@ def connect(state: HelpScoutState, **settings: Any) -> HelpScoutConnector:
     conn = open_connector("hs-test", merged, lambda key: {"client_secret": CLIENT_SECRET}[key])
     state.opened.append(conn)
     return conn
-
-
-def pull_all(
-    conn: HelpScoutConnector, cursor: dict[str, Any] | None = None
-) -> tuple[dict[str, RemoteConversation], dict[str, Any] | None, list[str]]:
-    found: dict[str, RemoteConversation] = {}
-    problems: list[str] = []
-    for batch in conn.pull(cursor, lambda ids: {}, lambda: False):
-        found.update((c.remote_id, c) for c in batch.conversations)
-        problems.extend(batch.problems)
-        cursor = batch.cursor if batch.cursor is not None else cursor
-    return found, cursor, problems
-
-
-def calls(state: HelpScoutState, method: str = "", path: str = "") -> list[tuple[str, str, int]]:
-    return [(e.method, e.path, e.status) for e in state.requests(method, path)]
-
-
-def reply(conv_id: str, text: str, minutes_ago: int = 0) -> OutgoingReply:
-    from email.utils import format_datetime
-
-    from inbox_tui.model import utcnow
-
-    return OutgoingReply(
-        op_id="op-1",
-        conversation_remote_id=conv_id,
-        message_id="m1@inbox.example",
-        subject="Re: x",
-        body_text=text,
-        to=(),
-        date_text=format_datetime(utcnow() - timedelta(minutes=minutes_ago)),
-        extra={"marker": "m1@inbox.example"},
-    )
 
 
 # ---------------------------------------------------------------------- the shared contract
@@ -291,7 +251,7 @@ def test_a_post_is_never_repeated_blindly(hs: HelpScoutState) -> None:
     conv_id = hs.add_conversation("Q", "q@customer.example")
     conn = connect(hs)
     hs.fault("503-after", f"/v2/conversations/{conv_id}/reply")
-    outgoing = reply(str(conv_id), "Here is your refund.")
+    outgoing = outgoing_reply(str(conv_id), "Here is your refund.")
     with pytest.raises(AmbiguousSend):
         conn.send_reply(outgoing)
     assert len(calls(hs, "POST", "/reply")) == 1
@@ -307,7 +267,7 @@ def test_a_garbled_answer_to_a_reply_is_ambiguous_not_sent(hs: HelpScoutState, f
     conv_id = hs.add_conversation("Q", "q@customer.example")
     conn = connect(hs)
     hs.fault(fault, f"/v2/conversations/{conv_id}/reply")
-    outgoing = reply(conv_id, "Your refund is on its way.")
+    outgoing = outgoing_reply(conv_id, "Your refund is on its way.")
     with pytest.raises(AmbiguousSend):
         conn.send_reply(outgoing)
     found = conn.find_sent(outgoing)
@@ -356,9 +316,9 @@ def test_merged_conversation_follows_the_301_and_the_pull_reports_the_merge(hs: 
 def test_reply_note_status_assign(hs: HelpScoutState) -> None:
     conv_id = hs.add_conversation("Q", "q@customer.example")
     conn = connect(hs, user_id=7)
-    sent = conn.send_reply(reply(str(conv_id), "Line one\nLine two\n\nBye"))
+    sent = conn.send_reply(outgoing_reply(str(conv_id), "Line one\nLine two\n\nBye"))
     assert sent.remote_id.startswith("thread:")
-    assert conn.find_sent(reply(str(conv_id), "Line one  Line two\n\nBye")) == sent
+    assert conn.find_sent(outgoing_reply(str(conv_id), "Line one  Line two\n\nBye")) == sent
     assert conn.add_note(str(conv_id), "internal", "op-2").remote_id.startswith("thread:")
     conn.set_status(str(conv_id), Status.PENDING)
     conn.assign(str(conv_id), "bo@support.example")
@@ -381,7 +341,7 @@ def test_find_sent_ignores_an_identical_reply_from_before_the_attempt(hs: HelpSc
         "Q", "q@customer.example", [("customer", "?"), ("reply", "<p>Thanks!</p>")], at=hs.clock() - timedelta(days=2)
     )
     conn = connect(hs)
-    assert conn.find_sent(reply(str(conv_id), "Thanks!")) is None
+    assert conn.find_sent(outgoing_reply(str(conv_id), "Thanks!")) is None
 
 
 def test_tags_keep_what_another_agent_added_before_our_write(hs: HelpScoutState) -> None:

@@ -34,6 +34,7 @@ from inbox_tui.service import InboxService
 from inbox_tui.store import Store
 from inbox_tui.sync import SyncEngine
 from tests.connectors.contract import ContractSuite, UpstreamView
+from tests.connectors.helpers import pull_all
 from tests.servers.rt import (
     AGENT,
     AGENT_PASSWORD,
@@ -83,18 +84,6 @@ def recent_cursor(conn: RTConnector, seconds: int = 60) -> dict[str, Any]:
     """A cursor as if everything older than ``seconds`` ago was already stored."""
     now = int(conn.client.server_now())
     return {"v": 1, "queues": conn.queues, "watermark": now - seconds - OVERLAP, "seen": {}, "deleted_after": 0}
-
-
-def pull_all(conn: RTConnector, cursor: dict[str, Any] | None) -> tuple[dict[str, RemoteConversation], dict[str, Any] | None, list[str]]:
-    found: dict[str, RemoteConversation] = {}
-    problems: list[str] = []
-    last = cursor
-    for batch in conn.pull(cursor, lambda ids: {}, lambda: False):
-        for conv in batch.conversations:
-            found[conv.remote_id] = conv
-        problems.extend(batch.problems)
-        last = batch.cursor if batch.cursor is not None else last
-    return found, last, problems
 
 
 def pull_one(conn: RTConnector, ticket_id: int) -> RemoteConversation:

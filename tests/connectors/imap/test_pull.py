@@ -179,7 +179,7 @@ def test_uidvalidity_change_delivers_everything_again_under_new_ids(mailbox: Mai
 
 
 def test_sent_folder_delivers_agent_messages(mailbox: Mailbox, store: MemoryStore) -> None:
-    mailbox.deliver(mail("Re: Help", "We are on it.", sender=f"Someone Else <other@example.org>"), folder="Sent")
+    mailbox.deliver(mail("Re: Help", "We are on it.", sender="Someone Else <other@example.org>"), folder="Sent")
 
     store.sync(mailbox.connector(folders=["INBOX", "Sent"]))
 
