@@ -22,6 +22,8 @@ from inbox_tui.store.once import OnceAction, OnceResult, write_once
 from inbox_tui.store.outbox import NewOp, _log, distinct_runs
 
 TEXT_PER_MESSAGE = 4000
+SUBJECT_TEXT = TEXT_PER_MESSAGE * 4
+"""A message body as ``rule_subjects`` reads it: at most this many characters."""
 REPEAT_WINDOW = timedelta(days=30)
 
 
@@ -171,21 +173,8 @@ class TriageMixin(IngestMixin, StoreBase):
     def write_scores(self, rows: Iterable[ScoreRow]) -> int:
         """Store computed scores; a conversation changed since its facts were read stays
         stale (its generation moved on) and is picked up by the next pass."""
-        params = [
-            (
-                r.score, r.due_at, r.due_kind, r.policy, r.rescore_at, r.language, r.language,
-                sort_key(r.score, r.waiting_since, r.id), r.id, r.stale,
-            )
-            for r in rows
-        ]  # fmt: skip
         with self.transaction() as con:
-            cur = con.executemany(
-                "UPDATE conversations SET score = ?, due_at = ?, due_kind = ?, sla_policy = ?, "
-                "rescore_at = ?, language = CASE WHEN ? = '' THEN language ELSE ? END, sort_key = ?, "
-                "score_stale = 0 WHERE id = ? AND score_stale = ?",
-                params,
-            )
-            return cur.rowcount
+            return _write_scores(con, rows)
 
     def mark_stale(self, conversation_id: int) -> None:
         with self.transaction() as con:
@@ -211,7 +200,8 @@ class TriageMixin(IngestMixin, StoreBase):
 
     def rule_subjects(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """What rule conditions read, per conversation: its row, tags, messages (oldest
-        first, bodies bounded) and whether the customer wrote before this conversation."""
+        first, bodies bounded to ``SUBJECT_TEXT``) and whether the customer wrote before
+        this conversation. The messages carry what an acknowledgement threads under too."""
         out: dict[int, dict[str, Any]] = {}
         if not ids:
             return out
@@ -231,8 +221,9 @@ class TriageMixin(IngestMixin, StoreBase):
                 data["messages"] = []
                 out[data["id"]] = data
             for m in con.execute(
-                "SELECT conversation_id, id, direction, date, subject, from_email, to_json, cc_json, attachments_json, "
-                f"substr(body_text, 1, {TEXT_PER_MESSAGE * 4}) AS body_text FROM messages "
+                "SELECT conversation_id, id, direction, date, subject, from_name, from_email, to_json, cc_json, "
+                "attachments_json, message_id, in_reply_to, references_json, remote_id, folder, problems_json, op_id, "
+                f"substr(body_text, 1, {SUBJECT_TEXT}) AS body_text FROM messages "
                 f"WHERE conversation_id IN ({marks}) ORDER BY conversation_id, date, id",
                 list(ids),
             ):
@@ -240,17 +231,25 @@ class TriageMixin(IngestMixin, StoreBase):
         return out
 
     def apply_rule_outcomes(
-        self, outcomes: Sequence[RuleOutcome], then: Callable[[], Sequence[OnceAction]] | None = None
+        self,
+        outcomes: Sequence[RuleOutcome],
+        then: Callable[[], Sequence[OnceAction]] | None = None,
+        scores: Callable[[], Iterable[ScoreRow]] | None = None,
     ) -> OnceResult:
         """Everything the rules did to a batch of conversations, in one transaction:
         local changes, their upstream operations, the once-records and ``rules_seen``.
         ``then`` runs inside it, after those changes (it reads them), and returns the
-        once-per-key actions (acknowledgements) to claim and write in the same commit."""
+        once-per-key actions (acknowledgements) to claim and write in the same commit.
+        ``scores`` runs last, reading all of that, and returns the new scores of the
+        conversations: stored in the same commit (one commit per chunk, not two)."""
         now = iso(utcnow())
         with self.transaction() as con:
             for run in distinct_runs(outcomes):
                 _write_outcomes(con, run, now)
-            return write_once(con, then(), now) if then is not None else OnceResult([], [])
+            result = write_once(con, then(), now) if then is not None else OnceResult([], [])
+            if scores is not None:
+                _write_scores(con, scores())
+            return result
 
     def rule_runs(self, conversation_id: int) -> list[dict[str, Any]]:
         rows = self.query(
@@ -349,6 +348,23 @@ class TriageMixin(IngestMixin, StoreBase):
                 {"now": iso(now), "id": conversation_id},
             )
             return cur.rowcount > 0
+
+
+def _write_scores(con: sqlite3.Connection, rows: Iterable[ScoreRow]) -> int:
+    params = [
+        (
+            r.score, r.due_at, r.due_kind, r.policy, r.rescore_at, r.language, r.language,
+            sort_key(r.score, r.waiting_since, r.id), r.id, r.stale,
+        )
+        for r in rows
+    ]  # fmt: skip
+    cur = con.executemany(
+        "UPDATE conversations SET score = ?, due_at = ?, due_kind = ?, sla_policy = ?, "
+        "rescore_at = ?, language = CASE WHEN ? = '' THEN language ELSE ? END, sort_key = ?, "
+        "score_stale = 0 WHERE id = ? AND score_stale = ?",
+        params,
+    )
+    return cur.rowcount
 
 
 def _write_outcomes(con: sqlite3.Connection, outcomes: Sequence[RuleOutcome], now: str) -> None:

@@ -2,10 +2,11 @@
 conversations: ordinary queued replies, at most one per customer and day.
 
 Each is exactly what ``InboxService.reply(id, body, canned=…)`` would queue (the same
-``outgoing.prepare_reply``), but a chunk is prepared from two batched reads — the
-conversations and their threads (the SLA clock behind ``{{reply.expected_by}}`` comes from
-the thread) — with the canned reply and each account's identity looked up once, and
-written with the rules' other changes in one transaction
+``outgoing.prepare_reply``), but a chunk is prepared from what the rules read already —
+the conversations as the rules leave them and their threads (the SLA clock behind
+``{{reply.expected_by}}`` comes from the thread; ``as_rules_leave_it``) — or, for a
+request without them, from two batched reads; with the canned reply and each account's
+identity looked up once, and written with the rules' other changes in one transaction
 (``Store.apply_rule_outcomes(…, then=prepare)``).
 """
 
@@ -14,13 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inbox_tui.errors import InboxError, NotFound
 from inbox_tui.model import Address, Conversation, StoredMessage
 from inbox_tui.outgoing import conversation_placeholders, prepare_reply, reply_body
 from inbox_tui.replies import CannedReply, render
 from inbox_tui.store import OnceAction
+from inbox_tui.store.conversations import to_conversation, to_message
+from inbox_tui.store.triage import SUBJECT_TEXT
 from inbox_tui.triage.rules import Case
 from inbox_tui.triage.sla import compute_due, pick_policy
 
@@ -38,6 +41,22 @@ class AckRequest:
     customer: str
     canned: str
     """The canned reply's slug, name or shortcut, as the rule names it."""
+    known: tuple[Conversation, list[StoredMessage]] | None = None
+    """The conversation as the rules leave it and its thread, when the caller has them;
+    else ``prepare`` reads them inside the transaction."""
+
+
+def as_rules_leave_it(
+    subject: dict[str, Any], status: str, priority: int, tags: set[str], assignee: str
+) -> tuple[Conversation, list[StoredMessage]] | None:
+    """The conversation and thread of a ``Store.rule_subjects`` subject with the rules'
+    changes (status, priority, tags, assignee) applied — what reading them back inside
+    the rules' transaction gives. ``None`` when a body may have been cut short there
+    (the reply quotes its parent up to 20,000 characters): read it then."""
+    if any(len(m["body_text"]) >= SUBJECT_TEXT for m in subject["messages"]):
+        return None
+    row = {**subject, "status": status, "priority": priority, "assignee": assignee, "tag_list": "\x1f".join(tags)}
+    return to_conversation(row), [to_message(m) for m in subject["messages"]]
 
 
 class Acknowledgements:
@@ -52,23 +71,28 @@ class Acknowledgements:
         self._identity: dict[str, Address] = {}
         self._local: dict[datetime, str] = {}
 
-    def request(self, case: Case, canned: str) -> AckRequest | None:
+    def request(
+        self, case: Case, canned: str, known: tuple[Conversation, list[StoredMessage]] | None = None
+    ) -> AckRequest | None:
         """``None`` for mail too old to acknowledge now, and for robots (or no address)."""
         email = case.customer_email or case.sender
         if self.now - case.message_date > AUTO_REPLY_MAX_AGE:
             return None  # old mail (a first sync): acknowledging it now would only confuse
         if not email or any(robot in email.split("@")[0] for robot in _ROBOTS):
             return None
-        return AckRequest(case.conversation_id, email, canned)
+        return AckRequest(case.conversation_id, email, canned, known)
 
     def prepare(self, requests: Sequence[AckRequest]) -> list[OnceAction]:
         """The replies to queue, in order; one that cannot be prepared carries its
         problem instead (reported if the customer's key for the day was still free).
         Runs inside the rules' transaction, so it reads their changes."""
-        ids = [r.conversation_id for r in requests]
+        unknown = [r.conversation_id for r in requests if r.known is None]
         store = self.service.store
-        conversations = store.conversations_many(ids)
-        threads = store.messages_many(ids)
+        conversations = store.conversations_many(unknown) if unknown else {}
+        threads = store.messages_many(unknown) if unknown else {}
+        for r in requests:
+            if r.known is not None:
+                conversations[r.conversation_id], threads[r.conversation_id] = r.known
         triage = self.service.triage
         next_open = triage._local(triage.settings.hours.next_open(self.now), self.now)
         config = self.service.config

@@ -287,13 +287,18 @@ class Triage:
         now = now or utcnow()
         written = 0
         for start in range(0, len(ids), CHUNK):
-            rows = []
-            for raw in self.store.score_facts(list(ids[start : start + CHUNK]), now):
-                result = score(self.facts(raw), self.score_settings, now)
-                language = raw["language"] or detect(f"{raw['subject']}\n{raw['first_in']}")
-                rows.append(_score_row(raw, result, language))
-            written += self.store.write_scores(rows)
+            written += self.store.write_scores(self.score_rows(ids[start : start + CHUNK], now))
         return written
+
+    def score_rows(self, ids: Sequence[int], now: datetime) -> list[ScoreRow]:
+        """The scores of ``ids`` as they stand, to store; read through the store's lock,
+        so it also runs inside a write transaction (the rules score their own chunk)."""
+        rows = []
+        for raw in self.store.score_facts(list(ids), now):
+            result = score(self.facts(raw), self.score_settings, now)
+            language = raw["language"] or detect(f"{raw['subject']}\n{raw['first_in']}")
+            rows.append(_score_row(raw, result, language))
+        return rows
 
     def refresh(self, now: datetime | None = None, *, limit: int | None = None) -> int:
         """Rescore what changed (stale) and what time moved (``rescore_at`` passed).

@@ -24,7 +24,7 @@ from inbox_tui.errors import InboxError
 from inbox_tui.model import OpKind, utcnow
 from inbox_tui.store import IngestResult, NewOp, RuleOutcome, parse_iso
 from inbox_tui.triage import rules as rules_mod
-from inbox_tui.triage.acks import Acknowledgements
+from inbox_tui.triage.acks import Acknowledgements, as_rules_leave_it
 from inbox_tui.triage.language import detect
 from inbox_tui.triage.rules import TIME_TRIGGERS, Case, Fired, Rule, evaluate
 
@@ -70,8 +70,9 @@ class RuleRunner:
     # ------------------------------------------------------------------ event rules
     def run_pending(self, now: datetime | None = None) -> RunReport:
         """Rules for every conversation with customer messages they have not seen. Local
-        changes of a chunk are written in one transaction; snoozes and acknowledgements
-        then go through the service one by one; each touched conversation is rescored once."""
+        changes of a chunk, its acknowledgements and the new scores of the conversations
+        a rule ran on are written in one transaction; snoozes then go through the service
+        one by one (and rescore what they changed at the end)."""
         report = RunReport()
         now = now or utcnow()
         with self.service.triage.deferred():
@@ -164,16 +165,18 @@ class RuleRunner:
         return _Plan(subject, outcome, case, message, steps)
 
     def _write(self, plans: list[_Plan], now: datetime, report: RunReport) -> None:
-        """The chunk's rule changes and its acknowledgements in one transaction; then
-        snoozes through the service."""
+        """The chunk's rule changes, its acknowledgements and the new scores of the
+        conversations a rule ran on in one transaction; then snoozes through the service."""
         acks = Acknowledgements(self.service, now)
         requests = [r for p in plans for action, value in p.steps if action == "auto_reply" and p.case is not None
-                    and (r := acks.request(p.case, value)) is not None]  # fmt: skip
-        written = self.store.apply_rule_outcomes(
-            [p.outcome for p in plans], then=(lambda: acks.prepare(requests)) if requests else None
-        )
+                    and (r := acks.request(p.case, value, _as_left(p, p.case))) is not None]  # fmt: skip
         touched = [p.outcome.conversation_id for p in plans if p.outcome.runs]
-        self.service.triage.rescore(touched)
+        triage = self.service.triage
+        written = self.store.apply_rule_outcomes(
+            [p.outcome for p in plans],
+            then=(lambda: acks.prepare(requests)) if requests else None,
+            scores=(lambda: triage.score_rows(touched, utcnow())) if touched else None,
+        )
         for failed in written.failed:
             report.problems.append(failed.problem)
             log.warning("%s", failed.problem)
@@ -242,6 +245,13 @@ class RuleRunner:
             in_business_hours=self.service.triage.settings.hours.is_open(when),
             message_date=when,
         )
+
+
+def _as_left(plan: _Plan, case: Case) -> Any:
+    """``acks.as_rules_leave_it`` for this plan's conversation (the assignee as written)."""
+    subject = plan.subject
+    assignee = subject["assignee"] if plan.outcome.assignee is None else plan.outcome.assignee
+    return as_rules_leave_it(subject, case.status, case.priority, case.tags, assignee)
 
 
 class SyncTriage:

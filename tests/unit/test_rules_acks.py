@@ -196,6 +196,8 @@ def snapshot(store: Store) -> dict[str, Any]:
             "SELECT conversation_id, rule, trigger, changes_json FROM rule_runs ORDER BY 1, 2, 3")],
         "usage": sorted((u["slug"], u["conversation_id"], u["status"]) for u in reply_uses(store)),
         "found": sorted(r[0] for r in store.query("SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH 'hear'")),
+        "scores": [tuple(r) for r in store.query(
+            "SELECT id, score, due_at, due_kind, sla_policy, rescore_at, language, score_stale FROM conversations ORDER BY id")],
     }  # fmt: skip
 
 
@@ -231,6 +233,20 @@ def test_a_chunk_of_acknowledgements_writes_what_replying_one_by_one_writes(home
     assert all(v[2].startswith("op") for v in got["draft_versions"])
     assert got["usage"] and all(slug == "out-of-hours" for slug, _, _ in got["usage"])
     assert len(got["found"]) == 4  # the queued text is searchable like any reply
+    assert all(row[-1] == 0 for row in got["scores"])  # scored in the rules' own commit, nothing left stale
+    assert {row[4] for row in got["scores"] if row[0] == fay} == {"Payments"}  # the rule's tag picked the policy
+
+
+def test_an_acknowledgement_quotes_a_long_parent_whole(home: Path) -> None:
+    """The rules read bodies cut short; the reply's parent is read whole when it may be."""
+    service = seeded(home)
+    long_body = "my card " + "x" * 17_992
+    service.store.apply_batch("mail", PullBatch(messages=[mail(30, "hal", "Long story", long_body)]))
+    assert RuleRunner.for_service(service).run_pending().problems[0].startswith(f"#{conv_of(service, 'eve')}")
+    op = service.store.query_one(
+        "SELECT payload_json FROM operations WHERE kind = 'reply' AND conversation_id = ?", (conv_of(service, "hal"),)
+    )
+    assert op is not None and json.loads(op[0])["parent"]["body_text"] == long_body
 
 
 def test_on_disk_when_the_run_returns(home: Path) -> None:
