@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from inbox_tui.model import Address, PullBatch, Status
@@ -172,6 +173,17 @@ class Replier(Protocol):
 @runtime_checkable
 class Noter(Protocol):
     def add_note(self, conversation_remote_id: str, body: str, op_id: str) -> SendResult: ...
+
+
+@runtime_checkable
+class NoteFinder(Protocol):
+    def find_note(self, conversation_remote_id: str, body: str, written_after: datetime) -> SendResult | None:
+        """Look upstream for an internal note with ``body`` by us, added after
+        ``written_after`` (less the connector's clock slack); ``None`` if absent.
+
+        The sync engine asks after an interrupted ``add_note``, so a note that went through
+        is not posted twice and one that did not is posted without asking the agent."""
+        ...
 
 
 @runtime_checkable

@@ -7,8 +7,8 @@ Pull stores each batch with its cursor in one transaction. Push is the traffic c
   ``conflict`` — shown to the agent, never sent blindly;
 * an operation is marked ``sending`` on disk before any byte leaves;
 * an operation found still ``sending`` (the process died mid-send) or whose send was
-  ambiguous is looked up upstream first (``find_sent``): found → ``sent``; upstream cannot
-  tell → ``unconfirmed`` (the agent decides); certainly absent → sent again.
+  ambiguous is looked up upstream first (``find_sent``, ``find_note``): found → ``sent``;
+  upstream cannot tell → ``unconfirmed`` (the agent decides); certainly absent → sent again.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from connectors.base import (
     Assigner,
     Connector,
+    NoteFinder,
     Noter,
     OutgoingReply,
     ReadMarker,
@@ -269,6 +270,14 @@ class SyncEngine:
             if found is not None:
                 return OpState.SENT, found.remote_id, ""
             return None
+        if op.kind is OpKind.NOTE and isinstance(connector, NoteFinder):
+            remote = op.payload.get("conversation_remote_id", "")
+            try:
+                note = connector.find_note(remote, op.payload["body"], op.created_at)
+            except Unsupported:
+                pass  # upstream cannot tell: the agent decides
+            else:
+                return (OpState.SENT, note.remote_id, "") if note is not None else None
         return (
             OpState.UNCONFIRMED,
             "",

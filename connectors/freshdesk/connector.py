@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from connectors._html import text_to_html
@@ -184,16 +184,25 @@ class FreshdeskConnector:
     def find_sent(self, reply: OutgoingReply) -> SendResult | None:
         """An agent reply on the ticket, written after the reply was made (less some slack),
         by us when ``user_id`` is set, whose text has the same digest as ours."""
-        since = reply_date(reply.date_text)
+        return self._find(reply.conversation_remote_id, reply.body_text, reply_date(reply.date_text), note=False)
+
+    def add_note(self, conversation_remote_id: str, body: str, op_id: str) -> SendResult:
+        payload: dict[str, Any] = {"body": text_to_html(body), "private": True}
+        if self.user_id:
+            payload["user_id"] = self.user_id
+        created = self.client.create(conversation_remote_id, "notes", payload)
+        return SendResult(remote_id=f"conv:{created['id']}")
+
+    def find_note(self, conversation_remote_id: str, body: str, written_after: datetime) -> SendResult | None:
+        return self._find(conversation_remote_id, body, written_after, note=True)
+
+    def _find(self, ticket_id: str, body: str, since: datetime | None, *, note: bool) -> SendResult | None:
         floor = since - FIND_SENT_SLACK if since else None
-        wanted = body_digest(reply.body_text)
-        for conv in reversed(self.client.conversations(reply.conversation_remote_id)):
-            if (
-                not isinstance(conv, Mapping)
-                or conv.get("incoming")
-                or conv.get("private")
-                or as_int(conv.get("source")) == NOTE_SOURCE
-            ):
+        wanted = body_digest(body)
+        for conv in reversed(self.client.conversations(ticket_id)):
+            if not isinstance(conv, Mapping) or conv.get("incoming"):
+                continue
+            if bool(conv.get("private") or as_int(conv.get("source")) == NOTE_SOURCE) is not note:
                 continue
             created = parse_time(conv.get("created_at"))
             if floor is not None and (created is None or created < floor):
@@ -203,13 +212,6 @@ class FreshdeskConnector:
             if body_digest(str(conv.get("body_text") or "")) == wanted:
                 return SendResult(remote_id=f"conv:{conv.get('id')}")
         return None
-
-    def add_note(self, conversation_remote_id: str, body: str, op_id: str) -> SendResult:
-        payload: dict[str, Any] = {"body": text_to_html(body), "private": True}
-        if self.user_id:
-            payload["user_id"] = self.user_id
-        created = self.client.create(conversation_remote_id, "notes", payload)
-        return SendResult(remote_id=f"conv:{created['id']}")
 
     # ------------------------------------------------------------------ ticket fields
     def set_status(self, conversation_remote_id: str, status: Status) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from connectors._html import html_to_text, text_to_html
@@ -171,11 +171,23 @@ class HelpScoutConnector:
     def find_sent(self, reply: OutgoingReply) -> SendResult | None:
         """A reply thread on the conversation, written after the reply was made (less some
         slack), by us when ``user_id`` is set, whose text has the same digest as ours."""
-        since = reply_date(reply.date_text)
+        return self._find_thread(reply.conversation_remote_id, "reply", reply.body_text, reply_date(reply.date_text))
+
+    def add_note(self, conversation_remote_id: str, body: str, op_id: str) -> SendResult:
+        payload: dict[str, Any] = {"text": text_to_html(body)}
+        if self.user_id:
+            payload["user"] = self.user_id
+        thread_id = self.client.create_thread(conversation_remote_id, "notes", payload)
+        return SendResult(remote_id=f"thread:{thread_id}" if thread_id else "")
+
+    def find_note(self, conversation_remote_id: str, body: str, written_after: datetime) -> SendResult | None:
+        return self._find_thread(conversation_remote_id, "note", body, written_after)
+
+    def _find_thread(self, conv_id: str, kind: str, body: str, since: datetime | None) -> SendResult | None:
         floor = since - FIND_SENT_SLACK if since else None
-        wanted = body_digest(reply.body_text)
-        for thread in self.client.threads(reply.conversation_remote_id, newer_than=floor):
-            if thread.get("type") != "reply" or str(thread.get("state") or "published") != "published":
+        wanted = body_digest(body)
+        for thread in self.client.threads(conv_id, newer_than=floor):
+            if thread.get("type") != kind or str(thread.get("state") or "published") != "published":
                 continue
             created = parse_time(thread.get("createdAt"))
             if floor is not None and (created is None or created < floor):
@@ -186,13 +198,6 @@ class HelpScoutConnector:
             if body_digest(html_to_text(str(thread.get("body") or ""))) == wanted:
                 return SendResult(remote_id=f"thread:{thread.get('id')}")
         return None
-
-    def add_note(self, conversation_remote_id: str, body: str, op_id: str) -> SendResult:
-        payload: dict[str, Any] = {"text": text_to_html(body)}
-        if self.user_id:
-            payload["user"] = self.user_id
-        thread_id = self.client.create_thread(conversation_remote_id, "notes", payload)
-        return SendResult(remote_id=f"thread:{thread_id}" if thread_id else "")
 
     # ------------------------------------------------------------------ conversation fields
     def set_status(self, conversation_remote_id: str, status: Status) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
@@ -157,6 +158,12 @@ class RTConnector:
         self._post(conversation_remote_id, "comment", body)
         found = self._find_message(conversation_remote_id, "Comment", body, since=started - FIND_SENT_SLACK)
         return SendResult(remote_id=found or "")
+
+    def find_note(self, conversation_remote_id: str, body: str, written_after: datetime) -> SendResult | None:
+        """A Comment by an agent with the same text, after the note was written."""
+        since = written_after.timestamp() - FIND_SENT_SLACK
+        found = self._find_message(conversation_remote_id, "Comment", body, since=since)
+        return SendResult(remote_id=found) if found else None
 
     def _post(self, ticket_id: str, kind: str, body: str) -> None:
         try:

@@ -78,19 +78,29 @@ class ZendeskConnector:
         return self._comment(reply.conversation_remote_id, reply.body_text, public=True)
 
     def find_sent(self, reply: OutgoingReply) -> SendResult | None:
-        ticket_id = reply.conversation_remote_id
         since = _first_attempt(reply)
+        return self._find_comment(reply.conversation_remote_id, reply.body_text, since, public=True)
+
+    def add_note(self, conversation_remote_id: str, body: str, op_id: str) -> SendResult:
+        return self._comment(conversation_remote_id, body, public=False)
+
+    def find_note(self, conversation_remote_id: str, body: str, written_after: datetime) -> SendResult | None:
+        return self._find_comment(conversation_remote_id, body, written_after, public=False)
+
+    def _find_comment(self, ticket_id: str, body: str, since: datetime | None, *, public: bool) -> SendResult | None:
+        """Our comment with ``body`` (public or internal) made after ``since`` less the
+        slack, newest first; without ``since`` only the first page is looked at."""
         if since is not None:
             since -= FIND_SENT_SLACK
         me = self._me()
-        digest = body_digest(reply.body_text)
+        digest = body_digest(body)
         for number, (page, users) in enumerate(self.client.comments(ticket_id, newest_first=True), start=1):
             self.users.add(users)
             for comment in page:
                 created = parse_time(comment.get("created_at"))
                 if since is not None and created is not None and created < since:
                     return None
-                if comment.get("public") is False or as_int(comment.get("author_id")) != me:
+                if bool(comment.get("public", True)) is not public or as_int(comment.get("author_id")) != me:
                     continue
                 bodies = {str(comment.get(k) or "") for k in ("body", "plain_body")}
                 if any(body_digest(b) == digest for b in bodies if b):
@@ -98,9 +108,6 @@ class ZendeskConnector:
             if since is None and number >= FIND_SENT_UNBOUNDED_PAGES:
                 return None
         return None
-
-    def add_note(self, conversation_remote_id: str, body: str, op_id: str) -> SendResult:
-        return self._comment(conversation_remote_id, body, public=False)
 
     def _comment(self, ticket_id: str, body: str, *, public: bool) -> SendResult:
         comment: dict[str, Any] = {"body": body, "public": public}

@@ -11,7 +11,7 @@ fixture returning an object that implements :class:`ContractTarget`::
 Scenarios (one test method each): initial sync, incremental sync (the cursor survives a JSON
 round trip; only the changed conversation comes again), reply (visible upstream exactly
 once; ``find_sent`` finds it, and does not find a reply never sent), note (internal, never
-public), status, tags (add + remove without clobbering a tag added upstream meanwhile),
+public; ``find_note`` finds it, and not one never added), status, tags (add + remove without clobbering a tag added upstream meanwhile),
 assign, not-found, auth failure (``AuthError`` with no secret in its text), and the
 capability declaration itself. A capability the connector declares ``False`` is not
 skipped: the scenario asserts the connector does *not* implement that Protocol.
@@ -37,6 +37,7 @@ from connectors.base import (
     Assigner,
     Capabilities,
     Connector,
+    NoteFinder,
     Noter,
     OutgoingReply,
     Replier,
@@ -46,7 +47,7 @@ from connectors.base import (
     Versioned,
 )
 from inbox_tui.errors import AuthError, ConnectorError, NotFound
-from inbox_tui.model import Address, Direction, Message, RemoteConversation, Status
+from inbox_tui.model import Address, Direction, Message, RemoteConversation, Status, utcnow
 
 
 @dataclass(frozen=True)
@@ -263,8 +264,11 @@ class ContractSuite:
         assert isinstance(connector, Replier)
         remote_id = target.seed_conversation(CUSTOMER, unique("Please answer"), "Is anyone there?")
         reply = outgoing(remote_id, unique("Yes, we are here to help."), Address(CUSTOMER))
+        written = utcnow()
         assert connector.find_sent(reply) is None, "find_sent must not find a reply never sent"
         connector.send_reply(reply)
+        if isinstance(connector, NoteFinder):
+            assert connector.find_note(remote_id, reply.body_text, written) is None, "a reply is not a note"
         view = target.upstream_state(remote_id)
         assert _mentions(view.replies, reply.body_text) == 1, "visible upstream exactly once"
         assert _mentions(view.notes, reply.body_text) == 0, "a reply is public, not a note"
@@ -284,7 +288,14 @@ class ContractSuite:
         assert isinstance(connector, Noter)
         remote_id = target.seed_conversation(CUSTOMER, unique("Needs a note"), "Refund please.")
         body = unique("Internal: refund approved by finance")
+        written = utcnow()
+        if target.threads_upstream:
+            assert isinstance(connector, NoteFinder), "a helpdesk that takes notes must find them after a cut-off send"
+            assert connector.find_note(remote_id, body, written) is None, "find_note must not find a note never added"
         connector.add_note(remote_id, body, str(uuid.uuid4()))
+        if isinstance(connector, NoteFinder):
+            assert connector.find_note(remote_id, body, written) is not None, "find_note finds the added note"
+            assert connector.find_note(remote_id, unique("another note"), written) is None
         view = target.upstream_state(remote_id)
         assert _mentions(view.notes, body) == 1, "the note is visible upstream once, as internal"
         assert _mentions(view.replies, body) == 0 and _mentions(view.customer_messages, body) == 0, "never public"

@@ -55,6 +55,25 @@ class Env:
             service.store.close()
             paths.set_home(None)
 
+    def note(self, body: str) -> tuple[int, str]:
+        """An internal note on the next unused ticket; returns the conversation's local and
+        remote ids."""
+        service = bootstrap.build_service(self.home.path)
+        self.used += 1
+        try:
+            cid = sorted(service.queue_ids("open"))[self.used - 1]
+            service.add_note(cid, body)
+            conv = service.store.conversation(cid)
+            assert conv is not None
+            return cid, conv.remote_id
+        finally:
+            service.store.close()
+            paths.set_home(None)
+
+    def note_state(self, conversation_id: int) -> str:
+        (op,) = [o for o in outbox(self.home) if o["kind"] == "note" and o["conversation_id"] == conversation_id]
+        return str(op["state"])
+
     def copies(self, payload: dict[str, Any]) -> int:
         return self.target.copies(payload)
 
@@ -63,12 +82,13 @@ class Env:
         return str(op["state"])
 
     def stored(self, home: Home) -> dict[str, int]:
-        """Stored messages per ticket id."""
+        """Stored messages and internal notes per ticket id (Zendesk's comments, both kinds)."""
         con = home.connect()
         try:
             rows = con.execute(
-                "SELECT c.remote_id, count(m.id) FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id "
-                "GROUP BY c.id"
+                "SELECT c.remote_id, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)"
+                " + (SELECT count(*) FROM notes n WHERE n.conversation_id = c.id AND n.local_only = 0)"
+                " FROM conversations c"
             ).fetchall()
             return {r[0]: r[1] for r in rows}
         finally:
@@ -149,6 +169,21 @@ def test_connection_dropped_mid_send_ends_with_exactly_one_copy(env: Env, fault:
     code, summary = sync(env.home)
     assert env.op_state(payload) == "sent"
     assert env.copies(payload) == 1
+
+
+@pytest.mark.parametrize("fault", ["drop-after", "drop", "503-after"])
+def test_a_note_cut_off_mid_send_is_looked_up_upstream_and_ends_as_one_copy(env: Env, fault: str) -> None:
+    body = f"Mid-send {fault}: finance approved the refund."
+    cid, ticket = env.note(body)
+    env.state.fault(fault, "/tickets/", method="PUT")
+
+    sync(env.home)
+    assert env.note_state(cid) in ("sending", "sent", "failed")
+    env.state.clear_faults()
+    sync(env.home)
+    # not "unconfirmed": Zendesk can tell whether the note arrived, so the agent is not asked
+    assert env.note_state(cid) == "sent"
+    assert env.copies({"conversation_remote_id": ticket, "body_text": body}) == 1
 
 
 def test_answer_slower_than_the_timeout_is_looked_up_not_resent(env: Env) -> None:
