@@ -99,6 +99,10 @@ class ConversationDetail:
     operations: list[Operation]
     upstream: frozenset[str]
     draft: str | None
+    sla_text: str = ""
+    """The running clock: ``first reply overdue 3h`` / ``next reply due in 2h 10m``; ``""`` for none."""
+    sla_state: str = ""
+    """``ok`` | ``due_soon`` | ``breached`` | ``""``, as on the queue's rows."""
 
 
 @dataclass
@@ -146,6 +150,7 @@ class InboxService(TriageActions):
         conv = self._conversation(conversation_id)
         history = self.rows(self.store.customer_history(conv.customer_id, conversation_id))
         ops = [o for o in self.store.operations() if o.conversation_id == conversation_id]
+        sla_text, sla_state = self.triage.sla_now(conversation_id)
         return ConversationDetail(
             conversation=conv,
             messages=self.store.messages(conversation_id),
@@ -154,6 +159,8 @@ class InboxService(TriageActions):
             operations=ops,
             upstream=self.upstream.get(conv.account, frozenset()),
             draft=self.store.draft(conversation_id),
+            sla_text=sla_text,
+            sla_state=sla_state,
         )
 
     def _conversation(self, conversation_id: int) -> Conversation:

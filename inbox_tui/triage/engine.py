@@ -320,6 +320,17 @@ class Triage:
         raws = self.store.score_facts([conversation_id], now)
         return score(self.facts(raws[0]), self.score_settings, now) if raws else None
 
+    def sla_now(self, conversation_id: int) -> tuple[str, str]:
+        """The running clock as the conversation's header shows it: ``("first reply overdue
+        3h", "breached")``; ``("", "")`` when no clock runs."""
+        now = utcnow()
+        live = self.score_now(conversation_id, now)
+        if live is None or live.due is None:
+            return "", ""
+        due = live.due
+        text = f"{KIND_LABEL.get(due.kind, due.kind)} {due_text(due.at, now)}"
+        return text, due_state(due.at, now, self.settings.due_soon)
+
     def why(self, conversation_id: int, view_key: str = "open") -> Why | None:
         now = utcnow()
         live = self.score_now(conversation_id, now)

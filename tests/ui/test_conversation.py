@@ -194,3 +194,20 @@ async def test_assign_by_keyboard_feeds_the_mine_view(make_app: AppFactory) -> N
         await type_text(pilot, "Priya <priya@shop.example>\n")
         await until(pilot, lambda: "priya" in app.service.conversation(cid).conversation.assignee.lower(), "reassigned")
         assert cid not in app.service.queue_ids("mine")
+
+
+async def test_header_shows_the_running_sla_clock_until_the_reply_stops_it(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_conversation_of(pilot, app, BOB)
+        expected, state = app.service.triage.sla_now(screen.conversation_id)
+        assert expected.startswith("first reply ") and state in ("ok", "due_soon", "breached")
+        assert expected in widget_text(screen.query_one(ConversationHeader))
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ComposeScreen), "compose")
+        await type_text(pilot, "Refund sent.")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen and len(screen.query(MessageCard)) == 3, "the reply in the thread")
+        await until(pilot, lambda: "first reply" not in widget_text(screen.query_one(ConversationHeader)), "the clock stopped")
+        assert app.service.triage.sla_now(screen.conversation_id) == ("", "")

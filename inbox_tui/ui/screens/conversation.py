@@ -102,7 +102,9 @@ class ConversationScreen(TriageKeys, ActingScreen):
         self.detail = detail
         conv = detail.conversation
         draft_key = shown(self.app, "conversation.reply") if detail.draft else None
-        self.query_one(ConversationHeader).show(conv, f"{self.index + 1}/{len(self.walk)}", draft_key=draft_key)
+        self.query_one(ConversationHeader).show(
+            conv, f"{self.index + 1}/{len(self.walk)}", draft_key=draft_key, sla=(detail.sla_text, detail.sla_state)
+        )
         undo = shown(self.app, "global.undo")
         await self.query_one(ThreadView).show(detail, undo, keep_scroll=keep_scroll)
         self.query_one(CustomerPanel).show(conv.customer, detail.history)

@@ -1,5 +1,5 @@
 """Subject and facts above a thread: status badge, priority, id, account, waiting time,
-tags, and the position in the queue walk (``3/41``)."""
+the running SLA clock, tags, and the position in the queue walk (``3/41``)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ class ConversationHeader(Widget):
         "conversation-header--status-open",
         "conversation-header--status-pending",
         "conversation-header--status-closed",
+        "conversation-header--sla-ok",
+        "conversation-header--sla-due_soon",
+        "conversation-header--sla-breached",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -28,10 +31,14 @@ class ConversationHeader(Widget):
         self._conv: Conversation | None = None
         self._position = ""
         self._draft_hint = ""
+        self._sla: tuple[str, str] = ("", "")
 
-    def show(self, conv: Conversation, position: str, *, draft_key: str | None = None) -> None:
-        """``draft_key``: the reply key to name when an unsent draft waits (``None``: no draft)."""
-        self._conv, self._position = conv, position
+    def show(
+        self, conv: Conversation, position: str, *, draft_key: str | None = None, sla: tuple[str, str] = ("", "")
+    ) -> None:
+        """``draft_key``: the reply key to name when an unsent draft waits (``None``: no draft).
+        ``sla``: the running clock's text and state (``ok`` / ``due_soon`` / ``breached``)."""
+        self._conv, self._position, self._sla = conv, position, sla
         self._draft_hint = "" if draft_key is None else f"✎ unsent draft — {draft_key} continues it"
         self.refresh()
 
@@ -51,6 +58,9 @@ class ConversationHeader(Widget):
         waiting = "waiting on you" if conv.awaiting == "agent" else "waiting on the customer"
         facts = [f"#{conv.id}", conv.account, f"{conv.message_count} message{'s' if conv.message_count != 1 else ''}", f"{waiting} {age(conv.waiting_since, utcnow())}"]
         parts.append(("  ·  ".join(facts), dim))
+        sla_text, sla_state = self._sla
+        if sla_text:
+            parts += [("  ·  ", dim), (sla_text, style(f"conversation-header--sla-{sla_state or 'ok'}", partial=True))]
         if conv.tags:
             parts += ["   ", (" ".join(f"#{t}" for t in conv.tags), style("conversation-header--tags", partial=True))]
         if self._draft_hint:
