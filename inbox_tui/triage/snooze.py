@@ -30,9 +30,13 @@ class SnoozePreset:
 def presets(now: datetime, settings: TriageSettings) -> list[SnoozePreset]:
     """The menu, with each preset's time filled in for ``now``."""
     out = []
+    today = now.astimezone(settings.tz).date()
     for key in ("later", "tomorrow", "next-business-day", "monday"):
         until = preset_time(key, now, settings)
-        out.append(SnoozePreset(key, f"{_TITLES[key]} — {_when(until, now, settings)}", until))
+        title = _TITLES[key]
+        if key == "later" and until.astimezone(settings.tz).date() != today:
+            title = "Later — at the next opening (closed by then)"  # not "today" any more: say why
+        out.append(SnoozePreset(key, f"{title} — {_when(until, now, settings)}", until))
     out.append(SnoozePreset("reply", "Until the customer replies", None))
     return out
 

@@ -37,11 +37,13 @@ def test_presets_on_a_friday_afternoon() -> None:
     menu = presets(now, OFFICE)
     assert [p.key for p in menu] == ["later", "tomorrow", "next-business-day", "monday", "reply"]
     assert menu[-1].until is None and "Mon 23 Nov 09:00" in menu[0].label
+    assert "today" not in menu[0].label and "next opening" in menu[0].label  # Monday is not "later today"
 
 
 def test_presets_on_a_monday_morning_skip_a_holiday() -> None:
     now = berlin(23, 10)
     assert preset_time("later", now, OFFICE) == berlin(23, 13)
+    assert presets(now, OFFICE)[0].label.startswith("Later today — ")
     assert preset_time("next-business-day", berlin(27, 10), OFFICE) == berlin(1, 9, month=12)  # Mon 30 is a holiday
     assert preset_time("monday", now, OFFICE) == berlin(30, 9)  # a holiday Monday still wakes in the morning
 
