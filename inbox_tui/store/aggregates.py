@@ -48,7 +48,7 @@ def refresh_conversations(con: sqlite3.Connection, ids: Sequence[int]) -> None:
     convs = {
         r["id"]: r
         for r in con.execute(
-            "SELECT id, score, subject, snoozed_until, snooze_mark, snooze_wake_on_reply FROM conversations "
+            "SELECT id, score, subject, snoozed_until, snooze_mark, snooze_wake_on_reply, created_at, updated_at FROM conversations "
             f"WHERE id IN ({marks})",
             ids,
         )
@@ -60,7 +60,8 @@ def refresh_conversations(con: sqlite3.Connection, ids: Sequence[int]) -> None:
         ids,
     ):
         threads.setdefault(row["conversation_id"], []).append(row)
-    updates, woken = [], []
+    updates: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    woken = []
     for conv_id in ids:
         conv, rows = convs.get(conv_id), threads.get(conv_id)
         if conv is None or not rows:
@@ -79,19 +80,26 @@ def refresh_conversations(con: sqlite3.Connection, ids: Sequence[int]) -> None:
         has_attachments = any(r["attachments_json"] != "[]" for r in rows)
         subject = conv["subject"] or rows[0]["subject"]
         last_in_row = max((r["id"] for r in rows if r["direction"] == "in"), default=0)
-        updates.append((
+        # created_at / updated_at only where they move: setting an indexed column, even to
+        # its value, rewrites its index entry (a page per conversation of a chunk)
+        moved = [(column, value) for column, value, moves in (
+            ("created_at", rows[0]["date"], conv["created_at"] is not None and rows[0]["date"] < conv["created_at"]),
+            ("updated_at", last["date"], conv["updated_at"] is not None and last["date"] > conv["updated_at"])) if moves]  # fmt: skip
+        updates.setdefault(tuple(c for c, _ in moved), []).append((
             len(rows), last["date"], awaiting, waiting_since, int(unread), int(has_attachments),
-            snippet_of(last["body_text"]), subject, rows[0]["date"], last["date"],
+            snippet_of(last["body_text"]), subject, *(v for _, v in moved),
             sort_key(conv["score"], waiting_since, conv_id), last_in_row, conv_id,
         ))  # fmt: skip
         if conv["snoozed_until"] and conv["snooze_wake_on_reply"] and last_in_row > conv["snooze_mark"]:
             woken.append(conv_id)
-    con.executemany(
-        "UPDATE conversations SET message_count = ?, last_message_at = ?, awaiting = ?, waiting_since = ?, "
-        "unread = ?, has_attachments = ?, snippet = ?, subject = ?, created_at = min(created_at, ?), "
-        "updated_at = max(updated_at, ?), sort_key = ?, last_in_row = ?, score_stale = score_stale + 1 WHERE id = ?",
-        updates,
-    )
+    for moved_columns, params in updates.items():
+        assigned = "".join(f"{column} = ?, " for column in moved_columns)
+        con.executemany(
+            "UPDATE conversations SET message_count = ?, last_message_at = ?, awaiting = ?, waiting_since = ?, "
+            f"unread = ?, has_attachments = ?, snippet = ?, subject = ?, {assigned}sort_key = ?, last_in_row = ?, "
+            "score_stale = score_stale + 1 WHERE id = ?",
+            params,
+        )
     if woken:
         now = iso(utcnow())
         con.executemany(

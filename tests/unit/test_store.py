@@ -74,6 +74,22 @@ def test_reply_arriving_before_its_parent_joins_later(store: Store) -> None:
     assert len(conversation_ids(store)) == 1
 
 
+def test_created_and_updated_follow_the_oldest_and_the_newest_message(store: Store) -> None:
+    store.apply_batch("mail", PullBatch(messages=[mail(2, subject="Re: x", reply_to="m1@example.com", refs=("m1@example.com",))]))
+    (cid,) = conversation_ids(store)
+
+    def created_updated() -> tuple[datetime, datetime]:
+        conv = store.conversation(cid)
+        assert conv is not None
+        return conv.created_at, conv.updated_at
+
+    assert created_updated() == (T0 + timedelta(minutes=2), T0 + timedelta(minutes=2))
+    store.apply_batch("mail", PullBatch(messages=[mail(1, subject="x")]))  # older: created moves back
+    assert created_updated() == (T0 + timedelta(minutes=1), T0 + timedelta(minutes=2))
+    store.apply_batch("mail", PullBatch(messages=[mail(3, subject="Re: x", reply_to="m2@example.com")]))
+    assert created_updated() == (T0 + timedelta(minutes=1), T0 + timedelta(minutes=3))
+
+
 def test_subject_fallback_only_for_the_same_customer(store: Store) -> None:
     first = mail(1, subject="Refund for order 123")
     # broken client: no threading headers, but a Re: on the same subject from the same person
