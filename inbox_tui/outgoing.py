@@ -6,10 +6,11 @@ automatic acknowledgements prepare a whole chunk and record it in one transactio
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from email.utils import format_datetime, make_msgid
 
@@ -39,9 +40,15 @@ class PreparedReply:
     """The reply operation's id (``ops[0]``)."""
 
 
+_UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""What ``clean_text`` changes (C0 but tab and newline, CR, DEL, C1, bidi overrides):
+a text without any is clean already, found in ~1 µs against ~15 µs for its translate of
+a reply (a chunk of acknowledgements checks ~500). ``test_outgoing`` holds the two equal."""
+
+
 def reply_body(body: str) -> str:
     """The text as it will be sent; an empty one or a placeholder left in it is an error."""
-    body = clean_text(body).strip("\n")
+    body = (clean_text(body) if _UNCLEAN.search(body) else body).strip("\n")
     if not body.strip():
         raise InboxError("the reply is empty", title="Reply not sent")
     if (name := unresolved(body)) is not None:
@@ -111,7 +118,7 @@ def outgoing_reply(conv: Conversation, messages: list[StoredMessage], body: str,
             message_id=parent.message_id,
             references=parent.references,
             sender=parent.sender,
-            date_text=format_datetime(parent.date),
+            date_text=date_text(parent.date),
             body_text=parent.body_text[:20000],
             folder=parent.folder,
         )
@@ -155,6 +162,20 @@ def conversation_placeholders(conv: Conversation, agent_name: str, agent_email: 
     }
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_text(at: datetime) -> str:
+    """``format_datetime(at)``; a UTC instant (every stored date) formatted directly, in a
+    fifth of its time (it goes through a time tuple and ``strftime('%z')``)."""
+    if at.tzinfo is not timezone.utc:
+        return format_datetime(at)
+    return "%s, %02d %s %04d %02d:%02d:%02d +0000" % (
+        _DAYS[at.weekday()], at.day, _MONTHS[at.month - 1], at.year, at.hour, at.minute, at.second
+    )  # fmt: skip
+
+
 def _now_text() -> str:
     """``format_datetime(utcnow())``, formatted once per second (it has no finer unit):
     a chunk of acknowledgements is dated within a second or two."""
@@ -163,4 +184,4 @@ def _now_text() -> str:
 
 @lru_cache(maxsize=4)
 def _utc_seconds_text(at: datetime) -> str:
-    return format_datetime(at)
+    return date_text(at)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -144,7 +144,8 @@ class TriageMixin(IngestMixin, StoreBase):
         since = iso(now - REPEAT_WINDOW)
         with self.reading() as con:
             marks = ",".join("?" * len(ids))
-            for row in con.execute(
+            for data in _dicts(
+                con,
                 "SELECT c.id, c.account, c.status, c.priority, c.awaiting, c.unread, c.waiting_since, c.subject, "
                 "c.snoozed_until, c.woke_reason, c.language, c.score_stale, "
                 "(SELECT group_concat(tag, char(31)) FROM tags t WHERE t.conversation_id = c.id) AS tag_list, "
@@ -153,7 +154,6 @@ class TriageMixin(IngestMixin, StoreBase):
                 f"FROM conversations c WHERE c.id IN ({marks})",
                 (since, *ids),
             ):
-                data = dict(row)
                 data["tags"] = tuple(data.pop("tag_list").split("\x1f")) if data["tag_list"] else ()
                 data.update(events=[], texts=[], first_in="")
                 out[data["id"]] = data
@@ -207,7 +207,8 @@ class TriageMixin(IngestMixin, StoreBase):
             return out
         marks = ",".join("?" * len(ids))
         with self.reading() as con:
-            for row in con.execute(
+            for data in _dicts(
+                con,
                 "SELECT c.*, u.email AS customer_email, u.name AS customer_name, a.address AS account_address, "
                 "(SELECT group_concat(tag, char(31)) FROM tags t WHERE t.conversation_id = c.id) AS tag_list, "
                 "EXISTS (SELECT 1 FROM conversations o WHERE o.customer_id = c.customer_id AND o.id != c.id "
@@ -216,18 +217,18 @@ class TriageMixin(IngestMixin, StoreBase):
                 f"LEFT JOIN accounts a ON a.name = c.account WHERE c.id IN ({marks})",
                 list(ids),
             ):
-                data = dict(row)
                 data["tags"] = tuple(data.pop("tag_list").split("\x1f")) if data["tag_list"] else ()
                 data["messages"] = []
                 out[data["id"]] = data
-            for m in con.execute(
+            for m in _dicts(
+                con,
                 "SELECT conversation_id, id, direction, date, subject, from_name, from_email, to_json, cc_json, "
                 "attachments_json, message_id, in_reply_to, references_json, remote_id, folder, problems_json, op_id, "
                 f"substr(body_text, 1, {SUBJECT_TEXT}) AS body_text FROM messages "
                 f"WHERE conversation_id IN ({marks}) ORDER BY conversation_id, date, id",
                 list(ids),
             ):
-                out[m["conversation_id"]]["messages"].append(dict(m))
+                out[m["conversation_id"]]["messages"].append(m)
         return out
 
     def apply_rule_outcomes(
@@ -348,6 +349,16 @@ class TriageMixin(IngestMixin, StoreBase):
                 {"now": iso(now), "id": conversation_id},
             )
             return cur.rowcount > 0
+
+
+def _dicts(con: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    """Rows as dicts, built from plain tuples: ``dict(sqlite3.Row)`` costs ~14 µs for a
+    conversation's 44 columns, ``dict(zip(…))`` ~2 µs (the rules read 1,000 per batch)."""
+    cur = con.cursor()
+    cur.row_factory = None
+    cur.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return (dict(zip(names, row)) for row in cur)
 
 
 def _write_scores(con: sqlite3.Connection, rows: Iterable[ScoreRow]) -> int:
