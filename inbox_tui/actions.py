@@ -86,6 +86,7 @@ _ACTIONS = (
     Action("compose.cancel", "Cancel (keep draft)", footer=True),
     Action("compose.editor", "Edit in $EDITOR", footer=True),
     Action("compose.canned", "Insert canned reply", footer=True),
+    Action("compose.history", "Earlier versions of this draft", footer=True),
     Action("compose.expand", "Expand the ;shortcut before the cursor into its canned reply"),
     # picker (canned replies, tags)
     Action("picker.select", "Choose", footer=True),

@@ -37,6 +37,7 @@ from inbox_tui.model import (
 from inbox_tui.outgoing import conversation_placeholders, prepare_reply, reply_body, status_tag_ops
 from inbox_tui.replies import CannedReply, load_dir, render
 from inbox_tui.store import LocalChange, NewOp, Store
+from inbox_tui.store.drafts import DraftVersion
 from inbox_tui.triage.actions import TriageActions
 from inbox_tui.triage.engine import Triage
 from inbox_tui.triage.views import ViewSpec
@@ -44,6 +45,7 @@ from inbox_tui.triage.views import ViewSpec
 __all__ = [
     "CannedReply",
     "ConversationDetail",
+    "DraftVersion",
     "InboxService",
     "QueueRow",
     "StatusInfo",
@@ -330,6 +332,10 @@ class InboxService(TriageActions):
 
     def discard_draft(self, conversation_id: int) -> None:
         self.store.delete_draft(conversation_id)
+
+    def draft_history(self, conversation_id: int) -> list[DraftVersion]:
+        """Earlier versions of the draft, newest first: every recent save, then one a minute."""
+        return self.store.draft_history(conversation_id)
 
     # ------------------------------------------------------------------ sync
     def sync_command(self, account: str | None = None) -> list[str]:

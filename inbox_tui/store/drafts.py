@@ -12,12 +12,24 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from inbox_tui.model import utcnow
-from inbox_tui.store.base import StoreBase, iso
+from inbox_tui.store.base import StoreBase, iso, parse_iso
 
 DRAFT_VERSIONS_KEPT = 20
-"""Free versions kept per conversation (held ones are kept until their reply is settled)."""
+"""Every save among the newest this many is kept (held ones are kept until their reply is
+settled)."""
+DRAFT_CHECKPOINTS_KEPT = 100
+"""Older saves thin out to the last of each minute, up to this many versions in all: an
+hour of steady typing still leaves a version from every minute to go back to."""
+
+
+@dataclass(frozen=True)
+class DraftVersion:
+    body: str
+    saved_at: datetime
 
 
 class DraftsMixin(StoreBase):
@@ -36,11 +48,7 @@ class DraftsMixin(StoreBase):
                 "INSERT INTO draft_versions (conversation_id, body, saved_at) VALUES (?, ?, ?)",
                 (conversation_id, body, now),
             )
-            con.execute(
-                "DELETE FROM draft_versions WHERE conversation_id = ? AND op_id = '' AND id NOT IN "
-                "(SELECT id FROM draft_versions WHERE conversation_id = ? AND op_id = '' ORDER BY id DESC LIMIT ?)",
-                (conversation_id, conversation_id, DRAFT_VERSIONS_KEPT),
-            )
+            _thin_versions(con, conversation_id)
 
     def draft(self, conversation_id: int) -> str | None:
         row = self.query_one("SELECT body FROM drafts WHERE conversation_id = ?", (conversation_id,))
@@ -54,10 +62,31 @@ class DraftsMixin(StoreBase):
         )
         return [r[0] for r in rows]
 
+    def draft_history(self, conversation_id: int) -> list[DraftVersion]:
+        """The free versions with the time each was saved, newest first."""
+        rows = self.query(
+            "SELECT body, saved_at FROM draft_versions WHERE conversation_id = ? AND op_id = '' ORDER BY id DESC",
+            (conversation_id,),
+        )
+        return [DraftVersion(r[0], parse_iso(r[1])) for r in rows]
+
     def delete_draft(self, conversation_id: int) -> None:
         """The agent emptied or dropped the draft; its earlier versions stay (pruned)."""
         with self.transaction() as con:
             con.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
+
+
+def _thin_versions(con: sqlite3.Connection, conversation_id: int) -> None:
+    """Keep the newest ``DRAFT_VERSIONS_KEPT`` saves, then the last save of each older
+    minute, at most ``DRAFT_CHECKPOINTS_KEPT`` versions in all."""
+    free = "FROM draft_versions WHERE conversation_id = :cid AND op_id = ''"
+    params = {"cid": conversation_id, "recent": DRAFT_VERSIONS_KEPT, "most": DRAFT_CHECKPOINTS_KEPT}
+    con.execute(
+        f"DELETE {free} AND id NOT IN (SELECT id {free} ORDER BY id DESC LIMIT :recent) "
+        f"AND id NOT IN (SELECT max(id) {free} GROUP BY substr(saved_at, 1, 16))",
+        params,
+    )
+    con.execute(f"DELETE {free} AND id NOT IN (SELECT id {free} ORDER BY id DESC LIMIT :most)", params)
 
 
 def hold_draft(con: sqlite3.Connection, conversation_id: int, op_id: str, sent_text: str) -> None:

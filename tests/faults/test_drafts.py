@@ -105,3 +105,31 @@ def test_a_new_draft_while_a_reply_waits_is_separate(service: InboxService) -> N
     assert service.conversation(cid).draft == "A follow-up"
     service.store.set_op_state(op.id, OpState.SENT, remote_id="x")
     assert service.conversation(cid).draft == "A follow-up"
+
+
+def test_an_hour_of_typing_keeps_every_recent_save_and_one_version_a_minute_before(service: InboxService) -> None:
+    cid = conversation_id(service)
+    store = service.store
+    with store.transaction() as con:  # three autosaves a minute for an hour, oldest first
+        con.executemany(
+            "INSERT INTO draft_versions (conversation_id, body, saved_at) VALUES (?, ?, ?)",
+            [(cid, f"v{m}:{s}", f"2026-11-23T10:{m:02d}:{s:02d}.000000Z") for m in range(60) for s in (0, 20, 40)],
+        )
+    service.save_draft(cid, "now")
+    bodies = [v.body for v in store.draft_history(cid)]
+    recent = ["now"] + [f"v{m}:{s}" for m in range(59, -1, -1) for s in (40, 20, 0)][:19]
+    assert bodies[:20] == recent  # every one of the newest saves
+    assert bodies[20:] == [f"v{m}:40" for m in range(52, -1, -1)]  # then the last of each older minute
+    assert len(bodies) <= 100
+
+
+def test_versions_are_capped_even_when_each_minute_has_one(service: InboxService) -> None:
+    cid = conversation_id(service)
+    with service.store.transaction() as con:
+        con.executemany(
+            "INSERT INTO draft_versions (conversation_id, body, saved_at) VALUES (?, ?, ?)",
+            [(cid, f"m{n}", f"2026-11-{20 + n // 1440:02d}T{n // 60 % 24:02d}:{n % 60:02d}:00.000000Z") for n in range(300)],
+        )
+    service.save_draft(cid, "now")
+    bodies = [v.body for v in service.store.draft_history(cid)]
+    assert len(bodies) == 100 and bodies[0] == "now" and bodies[-1] == "m201"

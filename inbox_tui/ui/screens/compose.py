@@ -2,7 +2,8 @@
 
 Ctrl+S sends through ``service.reply`` in a worker; a ``PlaceholderError`` keeps the
 compose open and names the placeholder. Typing autosaves the draft (debounced) and
-Escape keeps it, so reopening the reply offers the text back. Dismisses with ``"sent"``
+Escape keeps it, so reopening the reply offers the text back; Ctrl+O lists the earlier
+versions and puts one back. Dismisses with ``"sent"``
 or ``None``.
 """
 
@@ -45,6 +46,7 @@ class ComposeScreen(ModalScreen[str | None]):
         bind("compose.cancel", "cancel"),
         bind("compose.editor", "editor", priority=True),
         bind("compose.canned", "canned", priority=True),
+        bind("compose.history", "history", priority=True),
         bind("compose.expand", "expand", priority=True),
     ]
 
@@ -213,6 +215,31 @@ class ComposeScreen(ModalScreen[str | None]):
             return
         cid = self.conversation_id
         self.app.push_screen(CannedPicker(replies, lambda body: self.service.render(cid, body)), self._insert_canned)
+
+    def action_history(self) -> None:
+        """Earlier versions of this draft; the chosen one replaces the text, and the text
+        replaced is saved first, so going back is itself undoable from the same list."""
+        from inbox_tui.ui.screens.draft_history import DraftHistoryScreen
+
+        current = self.text_area.text
+        try:
+            versions = self.service.draft_history(self.conversation_id)
+        except InboxError as exc:
+            self.show_error(str(exc))
+            return
+        self.app.push_screen(DraftHistoryScreen(versions, current), self._restore_version)
+
+    def _restore_version(self, body: str | None) -> None:
+        if body is None:
+            return
+        if self._autosave is not None:
+            self._autosave.stop()
+        area = self.text_area
+        self._save_draft(area.text)  # the text being replaced stays in the history
+        area.text = body
+        area.move_cursor(area.document.end)
+        area.focus()
+        self._hint("An earlier version is back; the text it replaced is in the history too.")
 
     def action_expand(self) -> None:
         """``;late`` + Tab: the shortcut before the cursor becomes its canned reply, rendered
