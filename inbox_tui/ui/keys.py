@@ -30,6 +30,7 @@ FOOTER_LABEL = {
     "compose.cancel": "Keep draft",
     "compose.editor": "$EDITOR",
     "compose.canned": "Canned",
+    "compose.history": "Versions",
     "queue.open": "Open",
     "global.help": "Keys",
 }
