@@ -6,11 +6,15 @@ paged in by the list itself. After any reload the cursor stays on its conversati
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.reactive import Reactive
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -40,6 +44,8 @@ EMPTY = {
     "closed": "Nothing closed yet.",
 }
 SEARCH_HINT = "Search: words, from:, tag:, is:unanswered, status: …  (Enter keeps it, Esc clears)"
+HOLD_FRAMES_AT_MOST = 0.2
+"""Seconds a submitted search may hold the next frame back while its list is on its way."""
 NO_ACCOUNT = "No account yet. Add one with `inbox account add …` (see the README), or try `inbox demo`."
 
 
@@ -58,6 +64,11 @@ class QueueScreen(TriageKeys, ActingScreen):
         bind("queue.resnooze", "resnooze"),
     ]
 
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """Textual's ``Screen.focused`` repaints the whole screen on each focus change (~20 ms
+    at 120×40, on the way from Enter in the search box to its results); the widgets that
+    look different when focused repaint themselves when their styles change."""
+
     def __init__(self, service: InboxService, warmup: Warmup | None = None) -> None:
         super().__init__()
         self.service = service
@@ -73,6 +84,7 @@ class QueueScreen(TriageKeys, ActingScreen):
         """Completed reloads (tests wait on it)."""
         self.first_pages = 0
         """Early first pages shown for slow searches (tests read it)."""
+        self._held: AbstractContextManager[None] | None = None
 
     def compose(self) -> ComposeResult:
         tabs = ViewTabs(self.views, id="view-tabs")
@@ -153,6 +165,12 @@ class QueueScreen(TriageKeys, ActingScreen):
         self, view: str, ids: list[int], counts: dict[str, int] | None, keep: int | None, then: int | None
     ) -> None:
         """Show a view's list; ``counts`` ``None``: the other tabs' counts are on their way."""
+        try:
+            self._show(view, ids, counts, keep, then)
+        finally:
+            self._release_frames_after_updates()
+
+    def _show(self, view: str, ids: list[int], counts: dict[str, int] | None, keep: int | None, then: int | None) -> None:
         if view != self.view:
             return
         self._show_search_error("")
@@ -183,8 +201,35 @@ class QueueScreen(TriageKeys, ActingScreen):
             self.queue.set_ids(ids)
             self._preview(self.queue.current_id)
             self.first_pages += 1
+        self._release_frames_after_updates()
+
+    def _hold_frames(self) -> None:
+        """No frame from Enter in the search box until its list is here: the focus going
+        back to the list and the results are painted in one frame. (Two frames cost more
+        than their drawing: after a frame longer than 1/60 s Textual 8.2.8 waits 17-33 ms
+        before the next one.) At most ``HOLD_FRAMES_AT_MOST`` seconds."""
+        if self._held is None:
+            self._held = self.app.batch_update()
+            self._held.__enter__()
+            self.app.set_timer(HOLD_FRAMES_AT_MOST, self._release_frames)
+
+    def _release_frames_after_updates(self) -> None:
+        """Release once the screen has the repaint requests of the widgets just changed:
+        each widget posts its request when it next idles, after this callback, so the
+        release goes behind them in the screen's queue (one hop), then waits for the
+        screen to be idle (a second). Released at once, the frame could start before
+        the tabs' request arrived, and the tabs came one slow frame later."""
+        if self._held is not None:
+            self.call_later(self.call_after_refresh, self._release_frames)
+
+    def _release_frames(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            held.__exit__(None, None, None)
 
     def _show_search_error(self, text: str) -> None:
+        if text:  # the search does not parse: nothing more is coming for it
+            self._release_frames()
         errors = self.query("#search-error")
         if not errors:  # no search box yet: nothing to show or clear
             return
@@ -227,6 +272,7 @@ class QueueScreen(TriageKeys, ActingScreen):
     def _search_submitted(self, event: Input.Submitted) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
+        self._hold_frames()
         self._run_search(event.value)
         self.queue.focus()
 
