@@ -30,6 +30,11 @@ class BusinessHours:
     _days: dict[date, list[tuple[datetime, datetime]]] = field(default_factory=dict, init=False, repr=False, compare=False)
     """``intervals`` remembered per local day: a rescore of 1,000 conversations asks for
     the same few days thousands of times (each a zone conversion)."""
+    _from_opening: dict[tuple[datetime, timedelta], datetime] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """``add`` from an opening instant, remembered: every clock started while closed runs
+    from the next opening (out of hours, a chunk of arrivals all share one)."""
 
     @property
     def always_open(self) -> bool:
@@ -65,11 +70,21 @@ class BusinessHours:
         """The instant ``duration`` of open time after ``start``."""
         if self.always_open:
             return start + duration
-        remaining = max(duration, timedelta(0))
+        return self._add(start, max(duration, timedelta(0)))
+
+    def _add(self, start: datetime, remaining: timedelta, *, remember: bool = True) -> datetime:
         for day in self._days_from(start):
             for begin, end in self.intervals(day):
                 if end <= start:
                     continue
+                if begin > start and remember:  # closed at start: the same as from this opening
+                    key = (begin, remaining)
+                    found = self._from_opening.get(key)
+                    if found is None:
+                        if len(self._from_opening) > 4096:
+                            self._from_opening.clear()
+                        found = self._from_opening[key] = self._add(begin, remaining, remember=False)
+                    return found
                 begin = max(begin, start)
                 if begin + remaining <= end:
                     return begin + remaining

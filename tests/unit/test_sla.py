@@ -3,6 +3,7 @@ from message history, and the [business_hours]/[sla] config with file:line error
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -58,6 +59,22 @@ def test_spans_across_days_and_split_shifts() -> None:
     assert split.add(berlin(2026, 11, 23, 16), timedelta(hours=8)) == berlin(2026, 11, 24, 17)
     assert split.elapsed(berlin(2026, 11, 23, 10), berlin(2026, 11, 25, 10)) == timedelta(hours=14)
     assert OFFICE.elapsed(berlin(2026, 11, 20, 15), berlin(2026, 11, 23, 11)) == timedelta(hours=4)
+
+
+def test_clocks_started_while_closed_share_the_walk_from_their_opening() -> None:
+    """``add`` remembers the walk from an opening; every answer is the walk's own."""
+
+    def walked(hours: BusinessHours, start: datetime, duration: timedelta) -> datetime:
+        return hours._add(start, duration, remember=False)
+
+    rng = random.Random(5)
+    split = BusinessHours(BERLIN, (((540, 720), (780, 1020)),) * 5 + ((), ()), frozenset({date(2026, 12, 24)}))
+    for hours in (OFFICE, split):
+        for _ in range(3000):  # across the DST change, weekends and the holiday
+            start = berlin(2026, 10, 20, 0) + timedelta(minutes=rng.randrange(80 * 24 * 60))
+            duration = timedelta(minutes=rng.choice((0, 1, 30, 240, 480, 600, 1440, 2880)))
+            assert hours.add(start, duration) == walked(hours, start, duration), (start, duration)
+    assert OFFICE._from_opening  # the closed starts did share
 
 
 POLICY = SlaPolicy("General", first_reply=timedelta(hours=4), next_reply=timedelta(hours=2), resolution=timedelta(hours=8))
