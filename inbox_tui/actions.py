@@ -87,6 +87,7 @@ _ACTIONS = (
     Action("compose.editor", "Edit in $EDITOR", footer=True),
     Action("compose.canned", "Insert canned reply", footer=True),
     Action("compose.history", "Earlier versions of this draft", footer=True),
+    Action("compose.cc", "Edit the copies (cc) of this reply", footer=True),
     Action("compose.expand", "Expand the ;shortcut before the cursor into its canned reply"),
     # picker (canned replies, tags)
     Action("picker.select", "Choose", footer=True),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid
 
 from connectors.base import OutgoingReply, ParentMessage
 from inbox_tui.errors import InboxError, PlaceholderError
@@ -24,6 +24,7 @@ from inbox_tui.model import (
     OpKind,
     Status,
     StoredMessage,
+    clean_line,
     clean_text,
     reply_subject,
     utcnow,
@@ -64,12 +65,14 @@ def prepare_reply(
     identity: Address,
     can: frozenset[str],
     template: CannedReply | None = None,
+    cc: tuple[Address, ...] = (),
 ) -> PreparedReply:
     """The change and operations of one reply (``body`` already through ``reply_body``);
-    ``can``: what the conversation's account pushes upstream."""
+    ``can``: what the conversation's account pushes upstream; ``cc``: the reply's copies
+    (``reply_all_cc`` by default in the service; automatic replies go to the sender only)."""
     if "reply" not in can:
         raise InboxError(f"account {conv.account} cannot send replies", title="Reply not sent")
-    outgoing = outgoing_reply(conv, messages, body, identity)
+    outgoing = outgoing_reply(conv, messages, body, identity, cc=cc)
     change = LocalChange(
         message=Message(
             remote_id="",
@@ -79,6 +82,7 @@ def prepare_reply(
             subject=outgoing.subject,
             body_text=body,
             to=outgoing.to,
+            cc=outgoing.cc,
             message_id=outgoing.message_id,
             in_reply_to=outgoing.in_reply_to,
             references=outgoing.references,
@@ -95,14 +99,56 @@ def prepare_reply(
     return PreparedReply(change, ops, outgoing.op_id)
 
 
-def outgoing_reply(conv: Conversation, messages: list[StoredMessage], body: str, identity: Address) -> OutgoingReply:
-    """To the sender of the latest customer message (else the customer), threaded under it."""
+def reply_parent(messages: Sequence[StoredMessage]) -> StoredMessage | None:
+    """The message a reply answers: the latest from the customer, else the latest."""
     parent = next((m for m in reversed(messages) if m.direction is Direction.IN), None)
-    if parent is None and messages:
-        parent = messages[-1]
-    to: tuple[Address, ...] = (conv.customer,) if conv.customer.email else ()
+    return parent if parent is not None or not messages else messages[-1]
+
+
+def reply_to(conv: Conversation, parent: StoredMessage | None) -> tuple[Address, ...]:
+    """The sender of the message answered, else the conversation's customer."""
     if parent is not None and parent.direction is Direction.IN and parent.sender.email:
-        to = (parent.sender,)
+        return (parent.sender,)
+    return (conv.customer,) if conv.customer.email else ()
+
+
+def parse_address_list(text: str) -> tuple[Address, ...]:
+    """``Bob <bob@example.org>, carol@example.org`` → addresses; an entry without an
+    address raises ``InboxError`` naming it."""
+    out: list[Address] = []
+    for name, email in getaddresses([text]):
+        if not email and not name:
+            continue
+        if "@" not in email or " " in email.strip():
+            raise InboxError(f"{(name or email)!r} is not an e-mail address", title="Copies not changed")
+        out.append(Address(email.strip(), clean_line(name, 200)))
+    return tuple(out)
+
+
+def reply_all_cc(
+    parent: StoredMessage | None, to: Sequence[Address], own: Collection[str], *, include_to: bool = True
+) -> tuple[Address, ...]:
+    """Everyone else the customer's message went to (its To, with ``include_to``, and Cc),
+    as a mail client's reply-all and a helpdesk's CCs keep them: not us (``own``, any
+    case), not ``to``, once each."""
+    if parent is None or parent.direction is not Direction.IN:
+        return ()
+    skip = {a.casefold() for a in own} | {a.email.casefold() for a in to}
+    cc: list[Address] = []
+    for address in (*(parent.to if include_to else ()), *parent.cc):
+        key = address.email.casefold()
+        if "@" in key and key not in skip:
+            skip.add(key)
+            cc.append(address)
+    return tuple(cc)
+
+
+def outgoing_reply(
+    conv: Conversation, messages: list[StoredMessage], body: str, identity: Address, *, cc: tuple[Address, ...] = ()
+) -> OutgoingReply:
+    """To the sender of the latest customer message (else the customer), threaded under it."""
+    parent = reply_parent(messages)
+    to = reply_to(conv, parent)
     if not to:
         raise InboxError("this conversation has no customer address to reply to", title="Reply not sent")
     domain = identity.email.rpartition("@")[2] or "inbox-tui.invalid"
@@ -129,6 +175,7 @@ def outgoing_reply(conv: Conversation, messages: list[StoredMessage], body: str,
         subject=reply_subject(conv.subject),
         body_text=body,
         to=to,
+        cc=cc,
         in_reply_to=in_reply_to,
         references=references,
         parent=parent_ref,

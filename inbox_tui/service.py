@@ -34,7 +34,15 @@ from inbox_tui.model import (
     clean_text,
     utcnow,
 )
-from inbox_tui.outgoing import conversation_placeholders, prepare_reply, reply_body, status_tag_ops
+from inbox_tui.outgoing import (
+    conversation_placeholders,
+    prepare_reply,
+    reply_all_cc,
+    reply_body,
+    reply_parent,
+    reply_to,
+    status_tag_ops,
+)
 from inbox_tui.replies import CannedReply, load_dir, render
 from inbox_tui.store import LocalChange, NewOp, Store
 from inbox_tui.store.drafts import DraftVersion
@@ -48,6 +56,7 @@ __all__ = [
     "DraftVersion",
     "InboxService",
     "QueueRow",
+    "Recipients",
     "StatusInfo",
     "ViewSpec",
 ]
@@ -105,6 +114,19 @@ class ConversationDetail:
     """The running clock: ``first reply overdue 3h`` / ``next reply due in 2h 10m``; ``""`` for none."""
     sla_state: str = ""
     """``ok`` | ``due_soon`` | ``breached`` | ``""``, as on the queue's rows."""
+
+
+@dataclass(frozen=True)
+class Recipients:
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    editable_cc: bool = True
+    """False where the helpdesk sends to the ticket's CCs itself (RT, Zendesk)."""
+
+
+UPSTREAM_KEEPS_CC = frozenset({"rt", "zendesk"})
+"""Helpdesks that copy a public reply to the ticket's CCs themselves: ours are not sent."""
+MAIL_CONNECTORS = frozenset({"maildir", "imap"})
 
 
 @dataclass
@@ -221,13 +243,33 @@ class InboxService(TriageActions):
         return render(template, self.placeholder_values(self._conversation(conversation_id)))
 
     # ------------------------------------------------------------------ acting
+    def reply_recipients(self, conversation_id: int) -> Recipients:
+        """Who a reply goes to: the customer who wrote last, and everyone else their message
+        went to as copies (reply-all, as helpdesks keep CCs), never our own addresses."""
+        conv = self._conversation(conversation_id)
+        parent = reply_parent(self.store.messages(conversation_id))
+        to = reply_to(conv, parent)
+        account = self.config.accounts.get(conv.account)
+        kind = account.connector if account is not None else ""
+        if kind in UPSTREAM_KEEPS_CC:
+            return Recipients(to, (), editable_cc=False)
+        # a helpdesk message's To is the mailbox itself: only its Cc are other people
+        return Recipients(to, reply_all_cc(parent, to, self._own_addresses(), include_to=kind in MAIL_CONNECTORS))
+
     def reply(
-        self, conversation_id: int, body: str, *, canned: str | None = None, seen_version: int | None = None
+        self,
+        conversation_id: int,
+        body: str,
+        *,
+        canned: str | None = None,
+        seen_version: int | None = None,
+        cc: Sequence[Address] | None = None,
     ) -> Operation:
         """Queue a reply (and a canned reply's tags/status) as one undoable action.
 
         ``seen_version``: the conversation version the agent was looking at; news that
         arrived after it turns the reply into a conflict at push time instead of a send.
+        ``cc``: the copies as the agent left them; ``None`` keeps ``reply_recipients``'.
         """
         body = reply_body(body)
         conv = self._conversation(conversation_id)
@@ -236,7 +278,10 @@ class InboxService(TriageActions):
             raise InboxError(f"account {conv.account} cannot send replies", title="Reply not sent")
         messages = self.store.messages(conversation_id)
         template = self.canned(canned) if canned else None
-        prepared = prepare_reply(conv, messages, body, identity=self._identity(conv.account), can=can, template=template)
+        recipients = self.reply_recipients(conversation_id)
+        copies = () if not recipients.editable_cc else tuple(cc) if cc is not None else recipients.cc
+        identity = self._identity(conv.account)
+        prepared = prepare_reply(conv, messages, body, identity=identity, can=can, template=template, cc=copies)
         # the draft's text now lives in the operation until upstream confirms it
         self.store.record_action(
             conversation_id, prepared.change, prepared.ops, base_version=seen_version, drop_draft=True,
@@ -347,6 +392,18 @@ class InboxService(TriageActions):
         if account:
             argv.append(account)
         return argv
+
+    def _own_addresses(self) -> set[str]:
+        """Every address that is us: the agent's, each account's From and login, and the
+        ``aliases`` an account lists (addresses customers write to that reach us)."""
+        own = {self.config.agent_email}
+        for account in self.config.accounts.values():
+            settings = account.settings
+            own.add(parseaddr(str(settings.get("from", "")))[1])
+            own.add(str(settings.get("user", "")))
+            aliases = settings.get("aliases", ())
+            own.update(str(a).strip() for a in (aliases.split(",") if isinstance(aliases, str) else aliases))
+        return {a for a in own if "@" in a}
 
     def _identity(self, account: str) -> Address:
         acct = self.config.accounts.get(account)

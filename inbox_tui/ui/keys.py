@@ -31,6 +31,7 @@ FOOTER_LABEL = {
     "compose.editor": "$EDITOR",
     "compose.canned": "Canned",
     "compose.history": "Versions",
+    "compose.cc": "Cc",
     "queue.open": "Open",
     "global.help": "Keys",
 }

@@ -17,6 +17,8 @@ from inbox_tui.model import Address, Attachment, Direction, Message, PullBatch
 from inbox_tui.store import Store
 
 SUPPORT = Address("help@shop.example", "Shop Support")
+DANA_CC = (Address("ap@whitfield.example", "Accounts Payable"), Address("help@shop.example"))
+"""Dana copied her accounts team, and us again (a copy to ourselves is never sent back)."""
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 HOSTILE_SUBJECT = "Re: [/] your ticket [@click=app.quit]click me[/] \x1b]52;c;UFdORUQ=\x1b\\"
@@ -131,7 +133,8 @@ def build_home(home: Path, *, extra: int = 0) -> Path:
         n = 0
         for index, (email, name, subject, body) in enumerate(PEOPLE):
             n += 1
-            msgs.append(message(n, email, name, subject, body, hours_ago=3 + index * 7))
+            copies = {"cc": DANA_CC} if email == "dana@example.com" else {}
+            msgs.append(message(n, email, name, subject, body, hours_ago=3 + index * 7, **copies))
         # Alice has an older, closed-looking conversation too (history in the customer panel)
         n += 1
         msgs.append(message(n, "alice@example.com", "Alice Moreau", "Wrong colour of scarf", "I ordered green.", hours_ago=24 * 40))

@@ -28,7 +28,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
 
 from inbox_tui.errors import InboxError, PlaceholderError
-from inbox_tui.model import reply_subject
+from inbox_tui.model import Address, reply_subject
 from inbox_tui.service import CannedReply, ConversationDetail, InboxService
 from inbox_tui.ui.keys import bind, shown
 
@@ -47,6 +47,7 @@ class ComposeScreen(ModalScreen[str | None]):
         bind("compose.editor", "editor", priority=True),
         bind("compose.canned", "canned", priority=True),
         bind("compose.history", "history", priority=True),
+        bind("compose.cc", "cc", priority=True),
         bind("compose.expand", "expand", priority=True),
     ]
 
@@ -65,6 +66,9 @@ class ComposeScreen(ModalScreen[str | None]):
         self.conversation_id = detail.conversation.id
         self.canned = canned
         self._error = error
+        self.recipients = service.reply_recipients(self.conversation_id)
+        self.cc = self.recipients.cc
+        """The copies as the agent leaves them (``compose.cc`` edits them)."""
         draft = detail.draft or ""
         self._restored = bool(draft.strip())
         self._initial = (draft.rstrip("\n") + "\n\n" + prefill if draft.strip() and prefill else draft or prefill)
@@ -80,13 +84,22 @@ class ComposeScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         conv = self.detail.conversation
         with Vertical(id="compose"):
-            to = conv.customer.display or "(no address)"
-            head = Content.assemble(("Reply to ", "dim"), (to, "bold"), ("   ", ""), (reply_subject(conv.subject), "dim"))
-            yield Static(head, id="compose-head")
+            yield Static(self._head(), id="compose-head")
             yield TextArea(self._initial, soft_wrap=True, show_line_numbers=False, id="compose-text")
             yield Static(id="compose-error")
             yield Static(id="compose-hint")
             yield Footer()
+
+    def _head(self) -> Content:
+        """``Reply to Alice <a@x>  cc Bob <b@y>   Re: subject``."""
+        to = ", ".join(a.display for a in self.recipients.to) or "(no address)"
+        parts: list[tuple[str, str]] = [("Reply to ", "dim"), (to, "bold")]
+        if self.cc:
+            parts += [("  cc ", "dim"), (", ".join(a.display for a in self.cc), "")]
+        elif not self.recipients.editable_cc:
+            parts += [("  cc as on the ticket", "dim")]
+        parts += [("   ", ""), (reply_subject(self.detail.conversation.subject), "dim")]
+        return Content.assemble(*parts)
 
     @property
     def text_area(self) -> TextArea:
@@ -168,7 +181,11 @@ class ComposeScreen(ModalScreen[str | None]):
             with self._lock:
                 rendered = self.service.render(self.conversation_id, body)  # typed {{placeholders}} too
                 self.service.reply(
-                    self.conversation_id, rendered, canned=self.canned, seen_version=self.detail.conversation.version
+                    self.conversation_id,
+                    rendered,
+                    canned=self.canned,
+                    seen_version=self.detail.conversation.version,
+                    cc=self.cc if self.recipients.editable_cc else None,
                 )
                 self._sent = True
         except PlaceholderError as exc:
@@ -215,6 +232,21 @@ class ComposeScreen(ModalScreen[str | None]):
             return
         cid = self.conversation_id
         self.app.push_screen(CannedPicker(replies, lambda body: self.service.render(cid, body)), self._insert_canned)
+
+    def action_cc(self) -> None:
+        if not self.recipients.editable_cc:
+            self.notify("This helpdesk copies the ticket's CCs on every reply itself", markup=False)
+            return
+        from inbox_tui.ui.screens.cc_input import CcScreen
+
+        self.app.push_screen(CcScreen(self.cc), self._set_cc)
+
+    def _set_cc(self, cc: tuple[Address, ...] | None) -> None:
+        if cc is None:
+            return
+        self.cc = cc
+        self.query_one("#compose-head", Static).update(self._head())
+        self.text_area.focus()
 
     def action_history(self) -> None:
         """Earlier versions of this draft; the chosen one replaces the text, and the text
