@@ -401,8 +401,11 @@ class InboxService(TriageActions):
             settings = account.settings
             own.add(parseaddr(str(settings.get("from", "")))[1])
             own.add(str(settings.get("user", "")))
-            aliases = settings.get("aliases", ())
-            own.update(str(a).strip() for a in (aliases.split(",") if isinstance(aliases, str) else aliases))
+            aliases = settings.get("aliases", [])
+            if isinstance(aliases, str):
+                aliases = aliases.split(",")
+            if isinstance(aliases, list):
+                own.update(a.strip() for a in aliases if isinstance(a, str))
         return {a for a in own if "@" in a}
 
     def _identity(self, account: str) -> Address:
