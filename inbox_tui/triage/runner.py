@@ -13,8 +13,11 @@ changes never count as arrivals or replies, and the rules see each customer mess
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -75,7 +78,7 @@ class RuleRunner:
         one by one (and rescore what they changed at the end)."""
         report = RunReport()
         now = now or utcnow()
-        with self.service.triage.deferred():
+        with _collector_paused(), self.service.triage.deferred():
             while ids := self.store.rules_pending():
                 subjects = self.store.rule_subjects(ids)
                 planned = [self._plan_event(subjects[i], report) for i in ids if i in subjects]
@@ -103,7 +106,7 @@ class RuleRunner:
         """``waiting > X`` / ``waiting_on_customer > X``: once per rule and wait."""
         report = RunReport()
         now = now or utcnow()
-        with self.service.triage.deferred():
+        with _collector_paused(), self.service.triage.deferred():
             for rule in self.rules:
                 for trigger in rule.when:
                     if trigger.kind not in TIME_TRIGGERS or trigger.after is None:
@@ -245,6 +248,22 @@ class RuleRunner:
             in_business_hours=self.service.triage.settings.hours.is_open(when),
             message_date=when,
         )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the rules run: a chunk allocates ~100,000
+    short-lived objects, freed by reference counting, and the collector's passes over
+    them cost ~40 ms per 1,000 acknowledged arrivals. Left as it was found (the app
+    keeps it off until its first paint)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _as_left(plan: _Plan, case: Case) -> Any:

@@ -3,6 +3,7 @@ most once per customer and day, time rules, dry runs, and rules inside a real sy
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -195,6 +196,24 @@ def test_order_stop_and_once_per_trigger(service: InboxService) -> None:
     assert "payment" in tags_of(service, ann)
     why = service.why(ann)
     assert [run["rule"] for run in why.rules].count("Payment issues") == 2
+
+
+def test_the_collector_rests_while_rules_run_and_is_left_as_found(service: InboxService) -> None:
+    runner = RuleRunner.for_service(service)
+    during: list[bool] = []
+    evaluate_case = runner.case
+    runner.case = lambda subject, message: (during.append(gc.isenabled()), evaluate_case(subject, message))[1]  # type: ignore[method-assign]
+    service.store.apply_batch("mail", PullBatch(messages=[mail(1, "ann", "Refund", "my payment")]))
+    assert gc.isenabled()
+    runner.run_pending()
+    assert during == [False] and gc.isenabled()
+    gc.disable()  # as the app keeps it until its first paint
+    try:
+        service.store.apply_batch("mail", PullBatch(messages=[mail(2, "bob", "Refund", "my payment")]))
+        runner.run_pending()
+        assert len(during) == 2 and not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_automatic_reply_once_per_customer_and_day_and_never_for_old_mail(service: InboxService) -> None:
