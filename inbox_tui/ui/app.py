@@ -16,10 +16,12 @@ from textual.app import App
 from textual.theme import BUILTIN_THEMES
 from textual.worker import get_current_worker
 
+from inbox_tui import paths
 from inbox_tui.errors import InboxError
 from inbox_tui.keymap import Keymap
 from inbox_tui.service import InboxService
 from inbox_tui.ui.commands import ActionCommands
+from inbox_tui.ui.css_cache import StylesheetCache
 from inbox_tui.ui.keys import bind, shown
 from inbox_tui.ui.messages import DataChanged, QueuePainted, SyncFinished, SyncProgress, SyncStarted
 from inbox_tui.ui.screens.macro_app import MACRO_BINDINGS, KeyboardMacros, MacroCommands
@@ -66,6 +68,8 @@ class InboxApp(KeyboardMacros, App[int]):
             self._reactive_theme = theme
         super().__init__()
         self.theme = theme  # an unknown name raises here, as it always did
+        self.css_cache = StylesheetCache(paths.cache_dir() / "stylesheet.pickle")
+        self.css_cache.load(self.stylesheet)  # the rules the last start parsed (saved after its first paint)
         install_terminal_guard(self)  # no control character from mail ever reaches the terminal
         self.service = service
         self.keymap = keymap
@@ -103,6 +107,7 @@ class InboxApp(KeyboardMacros, App[int]):
         self._jobs_started = True
         if self.warmup is not None:
             self.warmup.first_paint_done()
+        self.css_cache.save(self.stylesheet)
         self._refresh_clocks()
         self.set_interval(CLOCK_SECONDS, self._refresh_clocks)
         self.auto_flush.arm()
@@ -116,6 +121,7 @@ class InboxApp(KeyboardMacros, App[int]):
     def on_unmount(self) -> None:
         if self._sync_process is not None:
             self._sync_process.stop()
+        self.css_cache.save(self.stylesheet)  # the screens opened since the first paint
 
     # ------------------------------------------------------------------ status line
     def refresh_status(self) -> None:
