@@ -415,7 +415,15 @@ def _write_outcomes(con: sqlite3.Connection, outcomes: Sequence[RuleOutcome], no
     con.executemany(
         "INSERT INTO operation_log (op_id, at, event, detail) VALUES (?, ?, 'created', 'by a rule')", [(r[0], now) for r in ops]
     )
+    encoded: dict[tuple[str, ...], str] = {}  # a chunk's ~3,000 runs repeat a few change lists
+
+    def changes_json(changes: list[str]) -> str:
+        key = tuple(changes)
+        if key not in encoded:
+            encoded[key] = dumps(changes)
+        return encoded[key]
+
     con.executemany(
         "INSERT OR IGNORE INTO rule_runs (conversation_id, rule, trigger, at, changes_json) VALUES (?, ?, ?, ?, ?)",
-        [(o.conversation_id, rule, trigger, now, dumps(changes)) for o in present for rule, trigger, changes in o.runs],
+        [(o.conversation_id, rule, trigger, now, changes_json(changes)) for o in present for rule, trigger, changes in o.runs],
     )
