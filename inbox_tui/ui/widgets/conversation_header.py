@@ -1,5 +1,6 @@
-"""Subject and facts above a thread: status badge, priority, id, account, waiting time,
-the running SLA clock, tags, and the position in the queue walk (``3/41``)."""
+"""Subject and facts above a thread: the subject with the position in the queue walk
+(``3/41``) at its right, then status badge, priority, id, account, waiting time, the
+running SLA clock, an unsent draft, tags."""
 
 from __future__ import annotations
 
@@ -61,12 +62,20 @@ class ConversationHeader(Widget):
         sla_text, sla_state = self._sla
         if sla_text:
             parts += [("  ·  ", dim), (sla_text, style(f"conversation-header--sla-{sla_state or 'ok'}", partial=True))]
-        if conv.tags:
-            parts += ["   ", (" ".join(f"#{t}" for t in conv.tags), style("conversation-header--tags", partial=True))]
         if self._draft_hint:
             parts += ["   ", (self._draft_hint, style("conversation-header--priority", partial=True))]
-        if self._position:
-            parts += ["   ", (self._position, dim)]
+        if conv.tags:  # last: on a narrow terminal they are what gets cut
+            parts += ["   ", (" ".join(f"#{t}" for t in conv.tags), style("conversation-header--tags", partial=True))]
         width = self.size.width
         meta = Content.assemble(*parts).truncate(width, ellipsis=True)  # type: ignore[arg-type]
-        return Content("\n").join([subject.truncate(width, ellipsis=True), meta])
+        return Content("\n").join([self._subject_line(subject, width), meta])
+
+    def _subject_line(self, subject: Content, width: int) -> Content:
+        """The subject, and the position in the walk kept at the right edge whatever the width."""
+        if not self._position:
+            return subject.truncate(width, ellipsis=True)
+        position = Content.styled(self._position, self.get_visual_style("conversation-header--dim", partial=True))
+        room = max(width - position.cell_length - 3, 1)
+        subject = subject.truncate(room, ellipsis=True)
+        gap = max(width - subject.cell_length - position.cell_length, 1)
+        return Content.assemble(subject, " " * gap, position)
