@@ -36,6 +36,7 @@ class Outgoing:
     extra_headers: list[str] = field(default_factory=list)
     html_body: str = ""
     """Hand-written HTML (else made from ``body``)."""
+    cc: list[tuple[str, str]] = field(default_factory=list)
 
     def render(self) -> bytes:
         local = self.when.astimezone(timezone(timedelta(minutes=self.utc_offset)))
@@ -44,6 +45,7 @@ class Outgoing:
             f"Date: {format_datetime(local)}",
             mime.address_list("From", [self.sender]),
             mime.address_list("To", self.to),
+            *([mime.address_list("Cc", self.cc)] if self.cc else []),
             mime.unstructured("Subject", self.subject),
             f"Message-ID: <{self.message_id}>",
         ]

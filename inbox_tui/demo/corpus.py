@@ -18,6 +18,8 @@ from inbox_tui.demo.plan import Plan, plan
 from inbox_tui.demo.texts import Language, Scenario, languages
 
 UNREAD_HOURS = 36
+FINANCE_CC = (("Northwind Finance", "finance@northwind.example"),)
+"""Who an invoice request copies (the texts name Northwind Studio Ltd): replies keep them."""
 """Unanswered customer mail younger than this is still in ``new/`` (never opened)."""
 
 SORRY_FOR_THE_WAIT = {
@@ -169,6 +171,7 @@ class _Writer:
                 style=customer.style, rtl=lang.code == "ar", cte=lang.body_encoding if not text.isascii() else "",
                 attachments=attachments,
                 extra_headers=inbound_headers(customer.email, turn.when, rng.getrandbits(32), customer.mailer),
+                cc=list(FINANCE_CC) if p.scenario == "invoice" else [],
             )  # fmt: skip
             thread.add(turn.role, outgoing)
         return thread
