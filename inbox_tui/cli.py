@@ -3,27 +3,31 @@ stderr with a non-zero exit, never a traceback (details go to the log file)."""
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import logging
 import sys
 import traceback
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
-from inbox_tui import __version__, bootstrap, cli_accounts, cli_outbox, cli_replies, cli_triage, paths
-from inbox_tui import cli_format as fmt
+from inbox_tui import __version__, bootstrap, paths
 from inbox_tui.errors import ConfigError, InboxError
-from inbox_tui.model import Status
 from inbox_tui.service import InboxService
+
+if TYPE_CHECKING:  # the other commands' modules load when they run: `inbox ui` starts without them
+    import argparse
 
 log = logging.getLogger("inbox_tui")
 
 
 def build_parser(*, only_ui: bool = False) -> argparse.ArgumentParser:
-    """Every command; ``only_ui``: the global options and ``ui`` alone (what opening the
-    inbox needs: the whole tree costs ~15 ms, mostly gettext looking for argparse's
-    translations once per help string)."""
+    """Every command; ``only_ui``: the global options and ``ui`` alone (the whole tree
+    costs ~15 ms, mostly gettext looking for argparse's translations once per help
+    string). Opening the inbox reads its few options without either (:func:`read_opening`)."""
+    import argparse
+
     p = argparse.ArgumentParser(prog="inbox", description="A keyboard-first terminal inbox for customer support.")
     p.add_argument("--home", help="keep all config, data and cache under this folder (or set INBOX_TUI_HOME)")
     p.add_argument("--version", action="version", version=f"inbox-tui {__version__}")
@@ -34,6 +38,8 @@ def build_parser(*, only_ui: bool = False) -> argparse.ArgumentParser:
     ui.add_argument("--no-sync", action="store_true", help="do not sync when the app starts")
     if only_ui:
         return p
+    from inbox_tui import cli_accounts, cli_outbox, cli_replies, cli_triage
+    from inbox_tui.model import Status
 
     demo = sub.add_parser("demo", help="open the inbox on generated demo data (no account, no network)")
     demo.add_argument("--no-ui", action="store_true", help="only prepare the demo home and print its path")
@@ -103,12 +109,37 @@ def opens_the_inbox(argv: list[str]) -> bool:
     return all(a in ("--no-sync", "--keymap") or not a.startswith("-") for a in rest)
 
 
+def read_opening(argv: list[str]) -> SimpleNamespace | None:
+    """What the parser would read from ``inbox [--home DIR] [ui] [--keymap K] [--no-sync]``,
+    read without argparse (~5-10 ms of importing and building a parser before the first
+    paint); ``None`` for anything else, an abbreviation or a missing value included: the
+    parser reads those (and says what is wrong)."""
+    if not opens_the_inbox(argv):
+        return None
+    args = SimpleNamespace(home=None, command=None)
+    rest = list(argv)
+    if rest[:1] == ["--home"] and len(rest) > 1:
+        args.home, rest = rest[1], rest[2:]
+    elif rest[:1] and rest[0].startswith("--home="):
+        args.home, rest = rest[0].removeprefix("--home="), rest[1:]
+    if rest[:1] == ["ui"]:
+        args.command, args.keymap, args.no_sync, rest = "ui", None, False, rest[1:]
+    while rest and args.command == "ui":
+        if rest[0] == "--no-sync":
+            args.no_sync, rest = True, rest[1:]
+        elif rest[0] == "--keymap" and len(rest) > 1 and not rest[1].startswith("-"):
+            args.keymap, rest = rest[1], rest[2:]
+        else:
+            return None
+    return None if rest or args.home == "" or (args.home or "").startswith("-") else args
+
+
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
-    opening = opens_the_inbox(given)
-    if not opening:
+    args = read_opening(given)
+    if args is None:
         gc.enable()  # off since __main__ for the start-up; `inbox ui` keeps it off until its first paint
-    args = build_parser(only_ui=opening).parse_args(given)
+        args = build_parser(only_ui=opens_the_inbox(given)).parse_args(given)
     try:
         bootstrap.use_home(args.home)
         if args.command == "demo":
@@ -153,13 +184,15 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_ui(keymap=getattr(args, "keymap", None), sync=not getattr(args, "no_sync", False))
     if command == "account":
+        from inbox_tui import cli_accounts
+
         return cli_accounts.run(args)
     if command == "sync":
         from inbox_tui.cli_run import sync
 
         return sync(args.account, progress_json=args.progress_json)
     service = bootstrap.build_service()
-    handler = _HANDLERS[command]
+    handler = _handlers()[command]
     return handler(service, args)
 
 
@@ -170,11 +203,15 @@ def _list(service: InboxService, args: argparse.Namespace) -> int:
     except KeyError:
         raise ConfigError(f"no view {args.view!r} (views: {', '.join(v.key for v in service.views())})") from None
     rows = service.rows(ids[: max(0, args.limit)])
+    from inbox_tui import cli_format as fmt
+
     print(fmt.dumps([fmt.row_json(r) for r in rows]) if args.json else fmt.queue_table(rows))
     return 0
 
 
 def _show(service: InboxService, args: argparse.Namespace) -> int:
+    from inbox_tui import cli_format as fmt
+
     detail = service.conversation(args.id)
     if args.json:
         print(fmt.dumps(fmt.detail_json(detail, service.rows([args.id])[0])))
@@ -184,6 +221,8 @@ def _show(service: InboxService, args: argparse.Namespace) -> int:
 
 
 def _search(service: InboxService, args: argparse.Namespace) -> int:
+    from inbox_tui import cli_format as fmt
+
     rows = service.search(args.query, view=None, limit=max(0, args.limit))
     print(fmt.dumps([fmt.row_json(r) for r in rows]) if args.json else fmt.queue_table(rows))
     return 0
@@ -215,6 +254,8 @@ def _note(service: InboxService, args: argparse.Namespace) -> int:
 
 
 def _status(service: InboxService, args: argparse.Namespace) -> int:
+    from inbox_tui.model import Status
+
     op = service.set_status(args.id, Status(args.state))
     where = " (queued for upstream)" if op else ""
     print(f"#{args.id} is now {args.state}{where}.")
@@ -243,6 +284,8 @@ def _undo(service: InboxService, args: argparse.Namespace) -> int:
 
 def _replies(service: InboxService, args: argparse.Namespace) -> int:
     if args.what == "stats":
+        from inbox_tui import cli_replies
+
         return cli_replies.replies_stats(service, args.json)
     replies = service.canned_replies()
     if args.json:
@@ -253,17 +296,20 @@ def _replies(service: InboxService, args: argparse.Namespace) -> int:
     return 0
 
 
-_HANDLERS = {
-    "list": _list,
-    "show": _show,
-    "search": _search,
-    "reply": _reply,
-    "note": _note,
-    "status": _status,
-    "tag": _tag,
-    "outbox": cli_outbox.run,
-    **cli_triage.HANDLERS,
-    "undo": _undo,
-    "replies": _replies,
-    "macros": cli_replies.run_macros,
-}
+def _handlers() -> dict[str, Any]:
+    from inbox_tui import cli_outbox, cli_replies, cli_triage
+
+    return {
+        "list": _list,
+        "show": _show,
+        "search": _search,
+        "reply": _reply,
+        "note": _note,
+        "status": _status,
+        "tag": _tag,
+        "outbox": cli_outbox.run,
+        **cli_triage.HANDLERS,
+        "undo": _undo,
+        "replies": _replies,
+        "macros": cli_replies.run_macros,
+    }

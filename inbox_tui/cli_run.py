@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import json
 import os
@@ -18,6 +17,8 @@ from inbox_tui.service import InboxService
 from inbox_tui.store import Store
 
 if TYPE_CHECKING:  # imported where a sync runs: `inbox ui` starts without them
+    import argparse
+
     from inbox_tui.sync import SyncSummary
     from inbox_tui.triage.runner import SyncTriage
 
