@@ -116,6 +116,7 @@ class InboxService(TriageActions):
             draft=self.store.draft(conversation_id),
             sla_text=sla_text,
             sla_state=sla_state,
+            language=self.store.conversation_language(conversation_id),
         )
 
     def _conversation(self, conversation_id: int) -> Conversation:

@@ -62,6 +62,8 @@ class ConversationDetail:
     """The running clock: ``first reply overdue 3h`` / ``next reply due in 2h 10m``; ``""`` for none."""
     sla_state: str = ""
     """``ok`` | ``due_soon`` | ``breached`` | ``""``, as on the queue's rows."""
+    language: str = ""
+    """The customer's language as detected (``de``); canned replies in it are offered first."""
 
 
 @dataclass(frozen=True)

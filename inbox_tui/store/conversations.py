@@ -29,6 +29,11 @@ class ConversationsMixin(StoreBase):
         )
         return to_conversation(row) if row else None
 
+    def conversation_language(self, conversation_id: int) -> str:
+        """The language the rules detected (``de``, ``zh``…); ``""`` when none was."""
+        row = self.query_one("SELECT language FROM conversations WHERE id = ?", (conversation_id,))
+        return str(row[0] or "") if row else ""
+
     def conversations_many(self, ids: Sequence[int]) -> dict[int, Conversation]:
         """``conversation(id)`` for many at once (rules acting on a chunk)."""
         marks = ",".join("?" * len(ids))

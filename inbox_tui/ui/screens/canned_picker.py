@@ -1,5 +1,6 @@
-"""Pick a canned reply: fuzzy search over name, shortcut and body as you type; the list
-on the left, the reply rendered for this conversation on the right. Dismisses with the
+"""Pick a canned reply: fuzzy search over name, shortcut and body as you type (replies in
+the customer's language first); the list on the left, the reply rendered for this
+conversation on the right. Dismisses with the
 chosen ``CannedReply`` or ``None``. A placeholder that cannot be filled is shown in the
 preview, never raised."""
 
@@ -28,6 +29,14 @@ def search_fields(reply: CannedReply) -> list[tuple[str, float]]:
     return [(reply.name, 1.0), (reply.shortcut, 1.2), (" ".join(reply.tags), 0.6), (reply.body, 0.25)]
 
 
+def in_language_first(replies: list[CannedReply], language: str) -> list[CannedReply]:
+    """Replies written in the customer's ``language`` first, then those for any language,
+    then the rest; the order within each kept (the fuzzy ranking is stable for ties)."""
+    if not language:
+        return list(replies)
+    return sorted(replies, key=lambda r: 0 if r.language == language else 1 if not r.language else 2)
+
+
 class CannedPicker(ModalScreen[CannedReply | None]):
     BINDINGS = [
         bind("picker.select", "select"),
@@ -36,11 +45,12 @@ class CannedPicker(ModalScreen[CannedReply | None]):
         bind("picker.up", "move(-1)"),
     ]
 
-    def __init__(self, replies: list[CannedReply], preview: Preview) -> None:
+    def __init__(self, replies: list[CannedReply], preview: Preview, *, language: str = "") -> None:
+        """``language``: the customer's (``de``): replies in it come first."""
         super().__init__()
-        self.replies = replies
+        self.replies = in_language_first(replies, language)
         self.preview = preview
-        self.matches: list[CannedReply] = list(replies)
+        self.matches: list[CannedReply] = list(self.replies)
         self.stats: dict[str, reply_stats.ReplyStats] = {}
         """Uses and close rate per reply (shown beside each name)."""
 

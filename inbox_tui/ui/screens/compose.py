@@ -230,8 +230,9 @@ class ComposeScreen(ModalScreen[str | None]):
         except InboxError as exc:
             self.show_error(str(exc))
             return
-        cid = self.conversation_id
-        self.app.push_screen(CannedPicker(replies, lambda body: self.service.render(cid, body)), self._insert_canned)
+        cid, language = self.conversation_id, self.detail.language
+        picker = CannedPicker(replies, lambda body: self.service.render(cid, body), language=language)
+        self.app.push_screen(picker, self._insert_canned)
 
     def action_cc(self) -> None:
         if not self.recipients.editable_cc:

@@ -197,8 +197,9 @@ class ConversationScreen(TriageKeys, ActingScreen):
         except InboxError as exc:
             self.notify(str(exc), title=exc.title, severity="error", markup=False)
             return
-        cid = self.conversation_id
-        self.app.push_screen(CannedPicker(replies, lambda body: self.service.render(cid, body)), self._canned_chosen)
+        cid, language = self.conversation_id, self.detail.language
+        picker = CannedPicker(replies, lambda body: self.service.render(cid, body), language=language)
+        self.app.push_screen(picker, self._canned_chosen)
 
     def _canned_chosen(self, reply: CannedReply | None) -> None:
         if reply is None or self.detail is None:
