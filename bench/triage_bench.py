@@ -149,6 +149,11 @@ def pty_session(home: Path, presses: int, search_only: bool = False) -> dict[str
         add("open", app.wait_painted(shows(top, active_tab(service, "open"))) - app.started)
         add("open cpu", app.cpu_s())
         app.quiet(0.5, cap=30)  # the clock refresh after the first paint
+        while search_only:  # searching at once: wait until the app's start-up work is over
+            before = app.cpu_s()
+            time.sleep(0.3)
+            if app.cpu_s() - before < 0.02:
+                break
         plan = (("down", presses), ("up", presses // 2), ("pagedown", presses), ("pageup", presses // 2),
                 ("end", 1), ("home", 1)) if not search_only else ()  # fmt: skip
         for key, count in plan:

@@ -29,6 +29,9 @@ COMMON_HITS = 5000
 """A free-text search matching at least this many conversations gets its first page early."""
 FIRST_PAGE_BUDGET = 0.06
 """Seconds the first-page walk may take before it gives up (the full search still runs)."""
+FIELDS_FIRST_PAGE_BUDGET = 0.06
+"""The same for a search of fields only, which may match few conversations (a walk
+through the whole view): it pays this much before the full search."""
 FEW_HITS = 5000
 """Up to this many hits, a search's list and tab counts read the hits' own rows (a few
 ms); past it, each view's remembered list (~50 ms to make one again after a change)."""
@@ -198,19 +201,22 @@ class Triage:
         return {v.key: min(counts[v.key], v.limit) if v.limit else counts[v.key] for v in self.settings.views}
 
     def search_first_page(self, view_key: str, search: str, size: int = FIRST_PAGE) -> list[int] | None:
-        """The first ``size`` ids of a search over words found in many conversations, in
-        the view's order — to paint while ``queue_ids`` lists every hit and ``view_counts``
-        counts every tab (at 100k, ~10 ms against ~0.1 s and ~0.3 s); they come in the
-        full list in the same order. ``None`` for fields only, when a word is rare (the
-        full search is fast then), or past the time budget."""
+        """The first ``size`` ids of a search over words found in many conversations (or
+        of fields only), in the view's order — to paint while ``queue_ids`` lists every hit
+        and ``view_counts`` counts every tab (at 100k, ~10 ms against ~0.1 s and ~0.3 s);
+        they come in the full list in the same order. ``None`` when a word is rare or the
+        fields match less than a page (the full search is fast then), or past the budget."""
         view = self.view(view_key)
         ctx = self.context()
         # while typing, the last word is a prefix ("damag" → damaged): per conversation
         # that expansion is far too slow, so the early page holds the exact words; longer
         # words join when the full list lands (it keeps the order; the cursor keeps its row)
         compiled = compile_query(search + " ", ctx, per_row=True)  # a space after: no prefix
-        if not compiled.matches or any(" " in term for m in compiled.matches for term in m.split('" "')):
-            return None  # fields only: no index to ask how common; phrases: too slow per conversation
+        if any(" " in term for m in compiled.matches for term in m.split('" "')):
+            return None  # phrases: too slow per conversation
+        # fields only: no index says how common they are; the walk's short budget decides
+        # (30k of 100k unanswered: ~1 ms for a page; a rare field gives up after 60 ms)
+        budget = FIRST_PAGE_BUDGET if compiled.matches else FIELDS_FIRST_PAGE_BUDGET
         for match in compiled.matches:
             hits = self.store.query_one(
                 "SELECT count(*) FROM (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ? LIMIT ?)",
@@ -221,15 +227,17 @@ class Triage:
         where = self._where(view, None, ctx)
         params = {**where.params, **compiled.params}
         sql = f"SELECT c.id FROM conversations c WHERE {where.sql} AND {compiled.sql} ORDER BY {SORTS[view.sort]} LIMIT {int(size)}"
-        deadline = time.monotonic() + FIRST_PAGE_BUDGET
+        deadline = time.monotonic() + budget
         with self.store.reading() as con:
             con.set_progress_handler(lambda: int(time.monotonic() > deadline), 2000)
             try:
-                return [r[0] for r in con.execute(sql, params)]
+                page = [r[0] for r in con.execute(sql, params)]
             except sqlite3.OperationalError:  # interrupted: the view's filter is too narrow for this walk
                 return None
             finally:
                 con.set_progress_handler(None, 0)
+        # fields with less than a page of hits: a rare search, its full list is as quick
+        return page if compiled.matches or len(page) == size else None
 
     def _view_sql(self, view: ViewSpec, index: int, ctx: QueryContext, params: dict[str, Any]) -> str:
         sql = compile_query(view.query, ctx, params=params).sql

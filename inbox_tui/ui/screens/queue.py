@@ -6,7 +6,7 @@ paged in by the list itself. After any reload the cursor stays on its conversati
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+import threading
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,6 +24,7 @@ from inbox_tui.service import InboxService, QueueRow
 from inbox_tui.ui.keys import bind
 from inbox_tui.ui.messages import QueuePainted
 from inbox_tui.ui.screens.acting import ActingScreen
+from inbox_tui.ui.screens.queue_frames import OneFrame
 from inbox_tui.ui.screens.triage_keys import TriageKeys
 from inbox_tui.ui.warmup import Warmup, first_view
 from inbox_tui.ui.widgets.key_footer import KeyFooter
@@ -44,8 +45,8 @@ EMPTY = {
     "closed": "Nothing closed yet.",
 }
 SEARCH_HINT = "Search: words, from:, tag:, is:unanswered, status: …  (Enter keeps it, Esc clears)"
-HOLD_FRAMES_AT_MOST = 0.2
-"""Seconds a submitted search may hold the next frame back while its list is on its way."""
+PAINT_WAIT = 0.1
+"""Seconds a search's thread waits for the screen to paint what it just gave it."""
 NO_ACCOUNT = "No account yet. Add one with `inbox account add …` (see the README), or try `inbox demo`."
 
 
@@ -84,7 +85,8 @@ class QueueScreen(TriageKeys, ActingScreen):
         """Completed reloads (tests wait on it)."""
         self.first_pages = 0
         """Early first pages shown for slow searches (tests read it)."""
-        self._held: AbstractContextManager[None] | None = None
+        self._frames = OneFrame(self)
+        """Held from Enter in the search box until its list is here, and around each list."""
 
     def compose(self) -> ComposeResult:
         tabs = ViewTabs(self.views, id="view-tabs")
@@ -140,9 +142,11 @@ class QueueScreen(TriageKeys, ActingScreen):
                 first = self.service.search_first_page(view, search)
                 if first and not get_current_worker().is_cancelled:  # common words: a page now, the rest after
                     self.app.call_from_thread(self._apply_first, view, search, first)
+                    self._wait_painted()
                 ids = self.service.queue_ids(view, search)
                 if not get_current_worker().is_cancelled:
                     self.app.call_from_thread(self._apply, view, ids, None, keep, then)
+                    self._wait_painted()
                 counts = self.service.view_counts(search)
                 if not get_current_worker().is_cancelled:
                     self.app.call_from_thread(self._apply_counts, view, search, counts)
@@ -161,14 +165,24 @@ class QueueScreen(TriageKeys, ActingScreen):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._apply, view, ids, counts, keep, then)
 
+    def _wait_painted(self) -> None:
+        """In the search's thread: wait (at most ``PAINT_WAIT``) until the screen painted
+        what it was just given; the rest of the search would take the GIL from that frame
+        (a 20 ms frame took 55 ms beside the counting)."""
+        painted = threading.Event()
+        self.app.call_from_thread(self._frames.after_paint, painted.set)
+        painted.wait(PAINT_WAIT)
+
     def _apply(
         self, view: str, ids: list[int], counts: dict[str, int] | None, keep: int | None, then: int | None
     ) -> None:
         """Show a view's list; ``counts`` ``None``: the other tabs' counts are on their way."""
+        if self.search:  # the results, their preview and their tab in one frame
+            self._frames.hold()
         try:
             self._show(view, ids, counts, keep, then)
         finally:
-            self._release_frames_after_updates()
+            self._frames.release_after_updates()
 
     def _show(self, view: str, ids: list[int], counts: dict[str, int] | None, keep: int | None, then: int | None) -> None:
         if view != self.view:
@@ -196,40 +210,17 @@ class QueueScreen(TriageKeys, ActingScreen):
 
     def _apply_first(self, view: str, search: str, ids: list[int]) -> None:
         """The first page of a slow search; ``_apply`` replaces it with the whole list."""
+        self._frames.hold()
         if view == self.view and search == self.search:
             self._show_search_error("")
             self.queue.set_ids(ids)
             self._preview(self.queue.current_id)
             self.first_pages += 1
-        self._release_frames_after_updates()
-
-    def _hold_frames(self) -> None:
-        """No frame from Enter in the search box until its list is here: the focus going
-        back to the list and the results are painted in one frame. (Two frames cost more
-        than their drawing: after a frame longer than 1/60 s Textual 8.2.8 waits 17-33 ms
-        before the next one.) At most ``HOLD_FRAMES_AT_MOST`` seconds."""
-        if self._held is None:
-            self._held = self.app.batch_update()
-            self._held.__enter__()
-            self.app.set_timer(HOLD_FRAMES_AT_MOST, self._release_frames)
-
-    def _release_frames_after_updates(self) -> None:
-        """Release once the screen has the repaint requests of the widgets just changed:
-        each widget posts its request when it next idles, after this callback, so the
-        release goes behind them in the screen's queue (one hop), then waits for the
-        screen to be idle (a second). Released at once, the frame could start before
-        the tabs' request arrived, and the tabs came one slow frame later."""
-        if self._held is not None:
-            self.call_later(self.call_after_refresh, self._release_frames)
-
-    def _release_frames(self) -> None:
-        if self._held is not None:
-            held, self._held = self._held, None
-            held.__exit__(None, None, None)
+        self._frames.release_after_updates()  # the search's thread waits for this frame
 
     def _show_search_error(self, text: str) -> None:
         if text:  # the search does not parse: nothing more is coming for it
-            self._release_frames()
+            self._frames.release()
         errors = self.query("#search-error")
         if not errors:  # no search box yet: nothing to show or clear
             return
@@ -272,7 +263,7 @@ class QueueScreen(TriageKeys, ActingScreen):
     def _search_submitted(self, event: Input.Submitted) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
-        self._hold_frames()
+        self._frames.hold()  # until the list is here: one frame for the focus and the results
         self._run_search(event.value)
         self.queue.focus()
 
