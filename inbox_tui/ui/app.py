@@ -107,7 +107,7 @@ class InboxApp(KeyboardMacros, App[int]):
         self._jobs_started = True
         if self.warmup is not None:
             self.warmup.first_paint_done()
-        self.css_cache.save(self.stylesheet)
+        self.css_cache.save(self.stylesheet)  # what the first paint parsed: the next start loads only that
         self._refresh_clocks()
         self.set_interval(CLOCK_SECONDS, self._refresh_clocks)
         self.auto_flush.arm()
@@ -121,7 +121,6 @@ class InboxApp(KeyboardMacros, App[int]):
     def on_unmount(self) -> None:
         if self._sync_process is not None:
             self._sync_process.stop()
-        self.css_cache.save(self.stylesheet)  # the screens opened since the first paint
 
     # ------------------------------------------------------------------ status line
     def refresh_status(self) -> None:
