@@ -71,16 +71,14 @@ class Acknowledgements:
         self._identity: dict[str, Address] = {}
         self._local: dict[datetime, str] = {}
 
-    def request(
-        self, case: Case, canned: str, known: tuple[Conversation, list[StoredMessage]] | None = None
-    ) -> AckRequest | None:
+    def request(self, case: Case, canned: str) -> AckRequest | None:
         """``None`` for mail too old to acknowledge now, and for robots (or no address)."""
         email = case.customer_email or case.sender
         if self.now - case.message_date > AUTO_REPLY_MAX_AGE:
             return None  # old mail (a first sync): acknowledging it now would only confuse
         if not email or any(robot in email.split("@")[0] for robot in _ROBOTS):
             return None
-        return AckRequest(case.conversation_id, email, canned, known)
+        return AckRequest(case.conversation_id, email, canned)
 
     def prepare(self, requests: Sequence[AckRequest]) -> list[OnceAction]:
         """The replies to queue, in order; one that cannot be prepared carries its

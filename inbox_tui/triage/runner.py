@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from inbox_tui.triage.language import detect
 from inbox_tui.triage.rules import TIME_TRIGGERS, Case, Fired, Rule, evaluate
 
 if TYPE_CHECKING:  # pragma: no cover
+    from inbox_tui.model import Conversation, StoredMessage
     from inbox_tui.service import InboxService
 
 log = logging.getLogger("inbox_tui.triage")
@@ -171,8 +172,8 @@ class RuleRunner:
         """The chunk's rule changes, its acknowledgements and the new scores of the
         conversations a rule ran on in one transaction; then snoozes through the service."""
         acks = Acknowledgements(self.service, now)
-        requests = [r for p in plans for action, value in p.steps if action == "auto_reply" and p.case is not None
-                    and (r := acks.request(p.case, value, _as_left(p, p.case))) is not None]  # fmt: skip
+        requests = [replace(r, known=_as_left(p, p.case)) for p in plans for action, value in p.steps
+                    if action == "auto_reply" and p.case is not None and (r := acks.request(p.case, value)) is not None]  # fmt: skip
         touched = [p.outcome.conversation_id for p in plans if p.outcome.runs]
         triage = self.service.triage
         written = self.store.apply_rule_outcomes(
@@ -266,7 +267,7 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _as_left(plan: _Plan, case: Case) -> Any:
+def _as_left(plan: _Plan, case: Case) -> tuple[Conversation, list[StoredMessage]] | None:
     """``acks.as_rules_leave_it`` for this plan's conversation (the assignee as written)."""
     subject = plan.subject
     assignee = subject["assignee"] if plan.outcome.assignee is None else plan.outcome.assignee
