@@ -60,6 +60,7 @@ _ACTIONS = (
     Action("queue.reopen", "Reopen conversation"),
     Action("queue.toggle_read", "Toggle read / unread"),
     Action("queue.mark", "Mark / unmark for a macro run on several conversations"),
+    Action("queue.unmark_all", "Clear every mark (the rows marked for a macro run)"),
     Action("queue.why", "Why here: the priority terms and their weights"),
     Action("queue.snooze", "Snooze (later today, tomorrow, next business day, Monday, custom, until reply)"),
     Action("queue.resnooze", "Snooze again until the same time (after the customer only said thanks)"),

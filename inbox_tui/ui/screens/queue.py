@@ -54,7 +54,10 @@ class QueueScreen(TriageKeys, ActingScreen):
     BINDINGS = [
         bind("queue.next_view", "view(1)"),
         bind("queue.previous_view", "view(-1)"),
-        bind("queue.search", "search"),
+        # priority: the key runs before the keys typed after it are handed out, so
+        # "/4242" arriving in one read goes into the box (not to the list, which had the
+        # focus when they arrived); ``check_action`` lets "/" be typed inside the box
+        bind("queue.search", "search", priority=True),
         bind("queue.clear_search", "clear_search"),
         bind("queue.close", "set_status('closed')"),
         bind("queue.pending", "set_status('pending')"),
@@ -63,6 +66,7 @@ class QueueScreen(TriageKeys, ActingScreen):
         bind("queue.why", "why"),
         bind("queue.snooze", "snooze"),
         bind("queue.resnooze", "resnooze"),
+        bind("queue.unmark_all", "unmark_all"),
     ]
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
@@ -278,6 +282,11 @@ class QueueScreen(TriageKeys, ActingScreen):
     def action_view(self, delta: int) -> None:
         self._switch(self.query_one(ViewTabs).step(delta))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search" and isinstance(self.focused, Input):
+            return False  # typing in a box: "/" is a character
+        return super().check_action(action, parameters)
+
     async def action_search(self) -> None:
         bar = await self._search_bar()
         bar.add_class("-active")
@@ -311,6 +320,14 @@ class QueueScreen(TriageKeys, ActingScreen):
         if self.search:
             self.search = ""
             self.reload()
+
+    def action_unmark_all(self) -> None:
+        desk = getattr(self.app, "macro_desk", None)  # the marks live with the macros (app-wide)
+        marked = desk.marked if desk is not None else {}
+        count = len(marked)
+        marked.clear()
+        self.queue.set_marked(())
+        self.notify(f"{count} mark{'' if count == 1 else 's'} cleared" if count else "No conversation marked", markup=False)
 
     def action_set_status(self, status: str) -> None:
         row = self.queue.row(self.queue.cursor)
