@@ -15,15 +15,17 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import Connector
 from inbox_tui import config as config_mod
 from inbox_tui import paths, secrets
 from inbox_tui.config import AppConfig
 from inbox_tui.errors import ConfigError
 from inbox_tui.service import InboxService
 from inbox_tui.store import Store
+
+if TYPE_CHECKING:  # the connectors' types load with a connector: `inbox ui` starts without them
+    from connectors.base import Connector
 
 log = logging.getLogger("inbox_tui.bootstrap")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from connectors.base import OutgoingReply
 from inbox_tui.errors import InboxError
 from inbox_tui.model import Direction, OpKind, Operation, OpState, clean_line, clean_text
 from inbox_tui.store import Store
@@ -145,6 +144,8 @@ class Journal:
 def summarize(op: Operation) -> str:
     p = op.payload
     if op.kind is OpKind.REPLY:
+        from connectors.base import OutgoingReply  # here: opening the inbox does without it
+
         return _first_line(OutgoingReply.from_payload(p).body_text)
     if op.kind is OpKind.NOTE:
         return _first_line(p.get("body", ""))

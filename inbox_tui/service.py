@@ -31,15 +31,6 @@ from inbox_tui.model import (
     clean_text,
     utcnow,
 )
-from inbox_tui.outgoing import (
-    conversation_placeholders,
-    prepare_reply,
-    reply_all_cc,
-    reply_body,
-    reply_parent,
-    reply_to,
-    status_tag_ops,
-)
 from inbox_tui.replies import CannedReply, load_dir, render
 from inbox_tui.store import LocalChange, NewOp, Store
 from inbox_tui.store.drafts import DraftVersion
@@ -165,6 +156,8 @@ class InboxService(TriageActions):
         raise ConfigError(f"no canned reply named {slug_or_name!r} in {paths.replies_dir()}")
 
     def placeholder_values(self, conv: Conversation) -> dict[str, str]:
+        from inbox_tui.outgoing import conversation_placeholders  # see _status_tag_ops
+
         agent_email = self.config.agent_email or self._identity(conv.account).email
         return {
             **conversation_placeholders(conv, self.config.agent_name, agent_email),
@@ -178,6 +171,8 @@ class InboxService(TriageActions):
     def reply_recipients(self, conversation_id: int) -> Recipients:
         """Who a reply goes to: the customer who wrote last, and everyone else their message
         went to as copies (reply-all, as helpdesks keep CCs), never our own addresses."""
+        from inbox_tui.outgoing import reply_all_cc, reply_parent, reply_to  # see _status_tag_ops
+
         conv = self._conversation(conversation_id)
         parent = reply_parent(self.store.messages(conversation_id))
         to = reply_to(conv, parent)
@@ -203,6 +198,8 @@ class InboxService(TriageActions):
         arrived after it turns the reply into a conflict at push time instead of a send.
         ``cc``: the copies as the agent left them; ``None`` keeps ``reply_recipients``'.
         """
+        from inbox_tui.outgoing import prepare_reply, reply_body  # see _status_tag_ops
+
         body = reply_body(body)
         conv = self._conversation(conversation_id)
         can = self.upstream.get(conv.account, frozenset())
@@ -261,6 +258,10 @@ class InboxService(TriageActions):
     def _status_tag_ops(
         self, conv: Conversation, status: Status | None, add: Sequence[str], remove: Sequence[str]
     ) -> list[NewOp]:
+        # outgoing (and the connectors' types it builds) loads on the first action, not
+        # with the service: opening the inbox does without it (~5 ms of imports)
+        from inbox_tui.outgoing import status_tag_ops
+
         return status_tag_ops(conv, status, add, remove, self.upstream.get(conv.account, frozenset()))
 
     def mark_read(self, conversation_id: int, read: bool = True) -> None:
