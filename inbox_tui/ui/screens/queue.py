@@ -229,8 +229,9 @@ class QueueScreen(TriageKeys, ActingScreen):
         if not errors:  # no search box yet: nothing to show or clear
             return
         error = errors.first(Static)
-        error.update(Content(text))
-        error.set_class(bool(text), "-visible")
+        if text or error.has_class("-visible"):  # an update asks for a relayout: only on a change
+            error.update(Content(text))
+            error.set_class(bool(text), "-visible")
 
     # ------------------------------------------------------------------ events
     def _cursor_moved(self) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -108,6 +108,8 @@ class QueueList(ScrollView, can_focus=True):
         """Page queries made so far (the tests and the benchmark read it)."""
         self.marked: frozenset[int] = frozenset()
         """Conversations marked for a macro: shown with ``*`` and a tint."""
+        self._base: Style | None = None
+        """``rich_style`` of the render pass under way (``render_lines``)."""
 
     # ------------------------------------------------------------------ data
     @property
@@ -185,10 +187,16 @@ class QueueList(ScrollView, can_focus=True):
         self._layout = None
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._ids))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # the widget's own style once per pass, not per line: ``rich_style`` walks every
+        # ancestor's styles each time (~0.1 ms; 30 lines a frame)
+        self._base = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = self.scroll_offset.y + y
-        base = self.rich_style
+        base = self._base if self._base is not None else self.rich_style
         if not self._ids:
             if y == max(0, self.size.height // 2 - 1):
                 text = self.empty_text.center(width)
