@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_BEFORE_FIRST_PAINT = (
     "sqlite_utils", "httpx", "keyring", "imapclient",  # migrations, connectors, secrets
     "inbox_tui.sync", "inbox_tui.triage.runner", "inbox_tui.triage.rules", "inbox_tui.reply_stats",  # other commands
+    "argparse", "inbox_tui.cli_accounts", "inbox_tui.cli_format", "inbox_tui.cli_outbox", "inbox_tui.cli_triage",  # CLI only
+    "connectors.base", "inbox_tui.outgoing", "importlib.resources",  # the first reply; keymaps in a zip
 )  # fmt: skip
 
 
@@ -33,9 +35,11 @@ def test_opening_the_app_imports_nothing_it_does_not_need(home: Path) -> None:
     migration tool, no connector or network stack, no keyring, no CLI-only command."""
     code = (
         "import sys\n"
-        "from inbox_tui import cli, cli_run, bootstrap, paths\n"
+        "from inbox_tui import cli, cli_run, bootstrap, keymap, paths\n"
         "from inbox_tui.ui.app import InboxApp\n"
         f"paths.set_home({str(home)!r})\n"
+        "assert cli.read_opening(['ui', '--no-sync']) is not None\n"
+        "keymap.load('default')\n"
         "bootstrap.build_service().store.close()\n"
         f"print(sorted(m for m in {NOT_BEFORE_FIRST_PAINT!r} if m in sys.modules))\n"
     )
