@@ -63,15 +63,23 @@ class StylesheetCache:
         return self.loaded
 
     def save(self, stylesheet: Stylesheet) -> threading.Thread | None:
-        """Write the sources parsed so far when some are new (the pickling here, the
-        writing in a thread: a busy disk must not stall the app); the writing thread."""
+        """Write the rules of the sources the stylesheet holds now, when they are not the
+        file's (a source parsed anew, or one no longer used: an edited file's old text is
+        not kept); the pickling here, the writing in a thread (a busy disk must not stall
+        the app). Returns the writing thread."""
         cache = stylesheet._parse_cache
-        keys = frozenset(cache.keys())
-        if not keys or keys <= self._saved:
+        used = {}
+        for read_from, (css, is_default, tie_breaker, scope) in stylesheet.source.items():
+            key = (css, read_from, is_default, tie_breaker, scope)  # as Stylesheet._parse_rules looks it up
+            rules = cache.get(key)
+            if rules is not None:
+                used[key] = rules
+        keys = frozenset(used)
+        if not keys or keys == self._saved:
             return None
         try:
             data = pickle.dumps(
-                {"stamp": _stamp(), "variables": dict(stylesheet._variables), "rules": {k: cache.get(k) for k in keys}},
+                {"stamp": _stamp(), "variables": dict(stylesheet._variables), "rules": used},
                 protocol=pickle.HIGHEST_PROTOCOL,
             )
         except Exception:  # noqa: BLE001 - something Textual holds does not pickle: keep parsing

@@ -71,3 +71,16 @@ async def test_rules_parsed_for_another_theme_are_not_used(make_app: AppFactory,
     path.write_bytes(pickle.dumps(data))
     _, loaded = await _start(make_app())
     assert loaded == 0
+
+
+async def test_rules_of_sources_no_longer_used_are_dropped(make_app: AppFactory, home: Path) -> None:
+    await _start(make_app())
+    path = home / "cache" / "stylesheet.pickle"
+    data = pickle.loads(path.read_bytes())
+    kept = set(data["rules"])
+    old = ("Screen { color: red; }", ("/gone/inbox.tcss", ""), False, 0, "")  # an edited file's old text
+    data["rules"][old] = next(iter(data["rules"].values()))
+    path.write_bytes(pickle.dumps(data))
+    _, loaded = await _start(make_app())
+    assert loaded == len(kept) + 1
+    assert set(pickle.loads(path.read_bytes())["rules"]) == kept
