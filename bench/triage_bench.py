@@ -471,7 +471,10 @@ def main() -> None:
     print(f"| app peak RSS after all of the above | {rss:.0f} MB | | < 400 MB | {verdict(rss, 400)} | |")
 
     results: dict[str, object] = {"ui": ui, "minimal": minimal, "headless": headless, "headless_cpu": headless_cpu}
-    if args.search_only:  # a partial run: the full run's results stay
+    if args.search_only:  # a partial run: the full run's results stay; every sample printed
+        for name, xs in ui.items():
+            if name.startswith("search ") and not name.endswith(" cpu"):
+                print(f"samples {name}: {', '.join(f'{x:.0f}' for x in xs)}")
         return
     if not args.ui_only:
         results["data"] = data_side(service, nm_config, args.runs, out)
