@@ -95,7 +95,7 @@ class InboxService(TriageActions):
     def conversation(self, conversation_id: int) -> ConversationDetail:
         conv = self._conversation(conversation_id)
         history = self.rows(self.store.customer_history(conv.customer_id, conversation_id))
-        ops = [o for o in self.store.operations() if o.conversation_id == conversation_id]
+        ops = self.store.operations(conversation_id=conversation_id)
         sla_text, sla_state = self.triage.sla_now(conversation_id)
         return ConversationDetail(
             conversation=conv,
@@ -137,7 +137,7 @@ class InboxService(TriageActions):
         return StatusInfo(
             accounts=list(self.config.accounts),
             last_sync=self.store.last_sync(),
-            pending_ops=len(self.store.operations()),
+            pending_ops=self.store.count_operations(),
             problem=problem,
         )
 

@@ -108,14 +108,16 @@ class OutboxMixin(IngestMixin, StoreBase):
             return [dict(r) for r in rows]
 
     # ------------------------------------------------------------------ push side
-    def operations(self, *, states: Sequence[str] = OPEN_STATES, account: str | None = None) -> list[Operation]:
-        marks = ",".join("?" * len(states))
-        sql = f"SELECT * FROM operations WHERE kind != 'local' AND state IN ({marks})"
-        params: list[Any] = list(states)
-        if account is not None:
-            sql += " AND account = ?"
-            params.append(account)
-        return [to_operation(r) for r in self.query(sql + " ORDER BY created_at, rowid", params)]
+    def operations(
+        self, *, states: Sequence[str] = OPEN_STATES, account: str | None = None, conversation_id: int | None = None
+    ) -> list[Operation]:
+        sql, params = _operations_where(states, account, conversation_id)
+        return [to_operation(r) for r in self.query(f"SELECT * {sql} ORDER BY created_at, rowid", params)]
+
+    def count_operations(self, *, states: Sequence[str] = OPEN_STATES) -> int:
+        """``len(operations(states=…))`` without reading a row (the status bar asks often)."""
+        sql, params = _operations_where(states, None, None)
+        return int(self.query_one(f"SELECT count(*) {sql}", params)[0])
 
     def operation(self, op_id: str) -> Operation:
         row = self.query_one("SELECT * FROM operations WHERE id = ?", (op_id,))
@@ -375,3 +377,16 @@ def to_operation(row: sqlite3.Row) -> Operation:
         updated_at=parse_iso(row["updated_at"]),
         remote_id=row["remote_id"],
     )
+
+
+def _operations_where(states: Sequence[str], account: str | None, conversation_id: int | None) -> tuple[str, list[Any]]:
+    marks = ",".join("?" * len(states))
+    sql = f"FROM operations WHERE kind != 'local' AND state IN ({marks})"
+    params: list[Any] = list(states)
+    if account is not None:
+        sql += " AND account = ?"
+        params.append(account)
+    if conversation_id is not None:
+        sql += " AND conversation_id = ?"
+        params.append(conversation_id)
+    return sql, params
