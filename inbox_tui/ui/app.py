@@ -11,7 +11,7 @@ import os
 import time
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.theme import BUILTIN_THEMES
 from textual.worker import get_current_worker
@@ -35,6 +35,24 @@ CLOCK_SECONDS = 60
 START_JOBS_LATEST_SECONDS = 3.0
 """Background jobs wait for the first painted queue, but never longer than this."""
 RELOAD_DURING_SYNC_SECONDS = 1.5
+
+
+class OpeningQueue(QueueScreen):
+    """The queue as the app's first screen.
+
+    Textual restyles every widget of a screen each time it resumes, for CSS that changed
+    while another screen covered it. The first resume comes right after the mount that
+    styled every widget with the same stylesheet: that pass (the footer's keys, the
+    queue's 23 component classes…) only repeated the mount's, ~10 ms before the first
+    paint. Later resumes restyle as usual. (Textual calls this before ``Screen``'s own
+    handler, with the same event.)"""
+
+    _first_resume = True
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        if self._first_resume:
+            self._first_resume = False
+            event.refresh_styles = False
 
 
 class InboxApp(KeyboardMacros, App[int]):
@@ -90,7 +108,7 @@ class InboxApp(KeyboardMacros, App[int]):
     def get_default_screen(self) -> QueueScreen:
         """The queue is the app's first screen itself: no blank default screen is built,
         styled and resumed before it (~10 ms of start-up)."""
-        return QueueScreen(self.service, self.warmup)
+        return OpeningQueue(self.service, self.warmup)
 
     def on_mount(self) -> None:
         if self.keymap_error:

@@ -63,7 +63,8 @@ class KeyboardMacros:
 
     async def _sequence(self, key: str) -> bool:
         app: Any = self
-        context = SCREEN_CONTEXT.get(type(app.screen).__name__)
+        # by the screen's class or the one it extends (the app's first queue is a QueueScreen's subclass)
+        context = next((SCREEN_CONTEXT[c.__name__] for c in type(app.screen).__mro__ if c.__name__ in SCREEN_CONTEXT), None)
         typing = _typing_into(app.focused)
         decision = self.sequencer.feed(key, context, typing=typing, recording=self.recorder.recording)
         if decision.kind == "pass":
