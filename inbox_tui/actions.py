@@ -55,6 +55,8 @@ _ACTIONS = (
     Action("queue.previous_view", "Previous view"),
     Action("queue.search", "Search", footer=True),
     Action("queue.clear_search", "Clear search"),
+    Action("queue.reply", "Reply to the highlighted conversation (opens it with the reply box)", footer=True),
+    Action("queue.canned", "Reply with a canned reply to the highlighted conversation"),
     Action("queue.close", "Close conversation"),
     Action("queue.pending", "Mark pending (waiting on customer)"),
     Action("queue.reopen", "Reopen conversation"),

@@ -33,6 +33,7 @@ FOOTER_LABEL = {
     "compose.history": "Versions",
     "compose.cc": "Cc",
     "queue.open": "Open",
+    "queue.reply": "Reply",
     "global.help": "Keys",
 }
 """Footer words where the catalogue's description is too long for a footer cell; the

@@ -52,11 +52,14 @@ class ConversationScreen(TriageKeys, ActingScreen):
         bind("conversation.resnooze", "resnooze"),
     ]
 
-    def __init__(self, service: InboxService, walk: list[int], index: int) -> None:
+    def __init__(self, service: InboxService, walk: list[int], index: int, *, then: str = "") -> None:
+        """``then``: an action (``reply``, ``canned``) to start once the conversation is
+        first shown, for the queue's keys that answer from the list."""
         super().__init__()
         self.service = service
         self.walk = walk
         self.index = index
+        self._then = then
         self.detail: ConversationDetail | None = None
         self.shown = 0
         """How many times a conversation was rendered (tests wait on it)."""
@@ -112,6 +115,9 @@ class ConversationScreen(TriageKeys, ActingScreen):
         self.shown += 1
         if marked:
             self.app.post_message(DataChanged(conv.id))
+        if self._then in ("reply", "canned"):
+            then, self._then = self._then, ""
+            getattr(self, f"action_{then}")()
 
     def reload_data(self) -> None:
         self.load(keep_scroll=True)

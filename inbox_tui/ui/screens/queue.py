@@ -59,6 +59,8 @@ class QueueScreen(TriageKeys, ActingScreen):
         # focus when they arrived); ``check_action`` lets "/" be typed inside the box
         bind("queue.search", "search", priority=True),
         bind("queue.clear_search", "clear_search"),
+        bind("queue.reply", "open_then('reply')"),
+        bind("queue.canned", "open_then('canned')"),
         bind("queue.close", "set_status('closed')"),
         bind("queue.pending", "set_status('pending')"),
         bind("queue.reopen", "set_status('open')"),
@@ -244,11 +246,18 @@ class QueueScreen(TriageKeys, ActingScreen):
 
     @on(QueueList.Chosen)
     def _chosen(self, event: QueueList.Chosen) -> None:
+        self.action_open_then("")
+
+    def action_open_then(self, then: str) -> None:
+        """Open the highlighted conversation; ``then``: its action to start once it is
+        shown (``reply``, ``canned``), as mutt's ``r`` answers from the index."""
         from inbox_tui.ui.screens.conversation import ConversationScreen
 
         queue = self.queue
+        if not queue.ids:
+            return
         self._back_on = None
-        self.app.push_screen(ConversationScreen(self.service, list(queue.ids), queue.cursor), self._returned)
+        self.app.push_screen(ConversationScreen(self.service, list(queue.ids), queue.cursor, then=then), self._returned)
 
     @on(ViewTabs.Selected)
     def _tab_clicked(self, event: ViewTabs.Selected) -> None:
