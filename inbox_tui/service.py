@@ -27,6 +27,7 @@ from inbox_tui.model import (
     Operation,
     OpState,
     Status,
+    StoredMessage,
     clean_line,
     clean_text,
     utcnow,
@@ -97,9 +98,10 @@ class InboxService(TriageActions):
         history = self.rows(self.store.customer_history(conv.customer_id, conversation_id))
         ops = self.store.operations(conversation_id=conversation_id)
         sla_text, sla_state = self.triage.sla_now(conversation_id)
+        messages = self.store.messages(conversation_id)
         return ConversationDetail(
             conversation=conv,
-            messages=self.store.messages(conversation_id),
+            messages=messages,
             notes=self.store.notes(conversation_id),
             history=history,
             operations=ops,
@@ -108,6 +110,7 @@ class InboxService(TriageActions):
             sla_text=sla_text,
             sla_state=sla_state,
             language=self.store.conversation_language(conversation_id),
+            recipients=self._recipients(conv, messages),
         )
 
     def _conversation(self, conversation_id: int) -> Conversation:
@@ -171,10 +174,12 @@ class InboxService(TriageActions):
     def reply_recipients(self, conversation_id: int) -> Recipients:
         """Who a reply goes to: the customer who wrote last, and everyone else their message
         went to as copies (reply-all, as helpdesks keep CCs), never our own addresses."""
+        return self._recipients(self._conversation(conversation_id), self.store.messages(conversation_id))
+
+    def _recipients(self, conv: Conversation, messages: Sequence[StoredMessage]) -> Recipients:
         from inbox_tui.outgoing import reply_all_cc, reply_parent, reply_to  # see _status_tag_ops
 
-        conv = self._conversation(conversation_id)
-        parent = reply_parent(self.store.messages(conversation_id))
+        parent = reply_parent(messages)
         to = reply_to(conv, parent)
         account = self.config.accounts.get(conv.account)
         kind = account.connector if account is not None else ""
@@ -207,7 +212,7 @@ class InboxService(TriageActions):
             raise InboxError(f"account {conv.account} cannot send replies", title="Reply not sent")
         messages = self.store.messages(conversation_id)
         template = self.canned(canned) if canned else None
-        recipients = self.reply_recipients(conversation_id)
+        recipients = self._recipients(conv, messages)
         copies = () if not recipients.editable_cc else tuple(cc) if cc is not None else recipients.cc
         identity = self._identity(conv.account)
         prepared = prepare_reply(conv, messages, body, identity=identity, can=can, template=template, cc=copies)

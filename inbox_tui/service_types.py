@@ -49,6 +49,14 @@ class QueueRow:
     language: str = ""
 
 
+@dataclass(frozen=True)
+class Recipients:
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    editable_cc: bool = True
+    """False where the helpdesk sends to the ticket's CCs itself (RT, Zendesk)."""
+
+
 @dataclass
 class ConversationDetail:
     conversation: Conversation
@@ -64,14 +72,8 @@ class ConversationDetail:
     """``ok`` | ``due_soon`` | ``breached`` | ``""``, as on the queue's rows."""
     language: str = ""
     """The customer's language as detected (``de``); canned replies in it are offered first."""
-
-
-@dataclass(frozen=True)
-class Recipients:
-    to: tuple[Address, ...]
-    cc: tuple[Address, ...]
-    editable_cc: bool = True
-    """False where the helpdesk sends to the ticket's CCs itself (RT, Zendesk)."""
+    recipients: Recipients = Recipients((), ())
+    """Who a reply would go to now (the reply box shows it and edits the copies)."""
 
 
 UPSTREAM_KEEPS_CC = frozenset({"rt", "zendesk"})

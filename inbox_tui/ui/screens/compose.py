@@ -66,7 +66,7 @@ class ComposeScreen(ModalScreen[str | None]):
         self.conversation_id = detail.conversation.id
         self.canned = canned
         self._error = error
-        self.recipients = service.reply_recipients(self.conversation_id)
+        self.recipients = detail.recipients
         self.cc = self.recipients.cc
         """The copies as the agent leaves them (``compose.cc`` edits them)."""
         draft = detail.draft or ""
@@ -82,7 +82,6 @@ class ComposeScreen(ModalScreen[str | None]):
         """Autosaves done (tests wait on it)."""
 
     def compose(self) -> ComposeResult:
-        conv = self.detail.conversation
         with Vertical(id="compose"):
             yield Static(self._head(), id="compose-head")
             yield TextArea(self._initial, soft_wrap=True, show_line_numbers=False, id="compose-text")
