@@ -1,6 +1,6 @@
-"""Subject and facts above a thread: the subject with the position in the queue walk
-(``3/41``) at its right, then status badge, priority, id, account, waiting time, the
-running SLA clock, an unsent draft, tags."""
+"""Subject and facts above a thread: the subject with an unsent draft's hint and the
+position in the queue walk (``3/41``) at its right, then status badge, priority, id,
+account, waiting time, the running SLA clock, tags."""
 
 from __future__ import annotations
 
@@ -62,8 +62,6 @@ class ConversationHeader(Widget):
         sla_text, sla_state = self._sla
         if sla_text:
             parts += [("  ·  ", dim), (sla_text, style(f"conversation-header--sla-{sla_state or 'ok'}", partial=True))]
-        if self._draft_hint:
-            parts += ["   ", (self._draft_hint, style("conversation-header--priority", partial=True))]
         if conv.tags:  # last: on a narrow terminal they are what gets cut
             parts += ["   ", (" ".join(f"#{t}" for t in conv.tags), style("conversation-header--tags", partial=True))]
         width = self.size.width
@@ -71,11 +69,16 @@ class ConversationHeader(Widget):
         return Content("\n").join([self._subject_line(subject, width), meta])
 
     def _subject_line(self, subject: Content, width: int) -> Content:
-        """The subject, and the position in the walk kept at the right edge whatever the width."""
-        if not self._position:
+        """The subject, then at the right edge whatever the width: an unsent draft's hint and
+        the position in the walk (the subject is what a narrow terminal cuts)."""
+        right: list[str | tuple[str, object]] = []
+        if self._draft_hint:
+            right.append((self._draft_hint, self.get_visual_style("conversation-header--priority", partial=True)))
+        if self._position:
+            right += ["   " if right else "", (self._position, self.get_visual_style("conversation-header--dim", partial=True))]
+        if not right:
             return subject.truncate(width, ellipsis=True)
-        position = Content.styled(self._position, self.get_visual_style("conversation-header--dim", partial=True))
-        room = max(width - position.cell_length - 3, 1)
-        subject = subject.truncate(room, ellipsis=True)
-        gap = max(width - subject.cell_length - position.cell_length, 1)
-        return Content.assemble(subject, " " * gap, position)
+        tail = Content.assemble(*right)  # type: ignore[arg-type]
+        subject = subject.truncate(max(width - tail.cell_length - 3, 1), ellipsis=True)
+        gap = max(width - subject.cell_length - tail.cell_length, 1)
+        return Content.assemble(subject, " " * gap, tail)
