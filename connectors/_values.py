@@ -63,14 +63,16 @@ def merge_tags(current: Iterable[str], add: Iterable[str], remove: Iterable[str]
 
 
 def reply_date(text: str) -> datetime | None:
-    """An ``OutgoingReply.date_text`` (RFC 5322, or ISO 8601 from older outbox rows) as a
-    datetime; ``None`` when empty or unreadable."""
+    """An ``OutgoingReply.date_text`` (RFC 5322, or ISO 8601 from older outbox rows) as an
+    aware datetime (a zone of ``-0000`` is taken as UTC, so it compares with upstream's
+    stamps); ``None`` when empty or unreadable."""
     if not text:
         return None
     try:
-        return parsedate_to_datetime(text)
+        parsed = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return parse_time(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def drain(problems: list[str]) -> list[str]:

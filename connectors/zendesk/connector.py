@@ -21,9 +21,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
+from connectors._values import reply_date
 from connectors.base import Capabilities, KnownLookup, OutgoingReply, SendResult, ShouldStop
 from connectors.zendesk.client import ZendeskClient, ticket_path
 from connectors.zendesk.mapping import WRITE_STATUS, Users, as_int, body_digest, iso, parse_time
@@ -184,13 +184,7 @@ def _first_attempt(reply: OutgoingReply) -> datetime | None:
     noted = parse_time(reply.extra.get("zendesk_first_attempt"))
     if noted is not None:
         return noted
-    if reply.date_text:
-        try:
-            parsed = parsedate_to_datetime(reply.date_text)
-        except (TypeError, ValueError, IndexError):
-            return parse_time(reply.date_text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    return None
+    return reply_date(reply.date_text)
 
 
 __all__ = ["ZendeskConnector"]

@@ -21,6 +21,7 @@ def test_reply_date_reads_rfc_5322_and_iso_and_refuses_junk() -> None:
     moment = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)
     assert reply_date("Mon, 23 Nov 2026 14:05:00 +0000") == moment
     assert reply_date("2026-11-23T14:05:00Z") == moment
+    assert reply_date("Mon, 23 Nov 2026 14:05:00 -0000") == moment  # "zone unknown": UTC, still comparable
     assert reply_date("yesterday-ish") is None and reply_date("") is None
 
 
